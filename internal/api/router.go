@@ -1,0 +1,229 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/akgo/akgo/internal/apispec"
+	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/registry"
+)
+
+// Action is a custom operation's handler.
+type Action func(w http.ResponseWriter, r *http.Request) error
+
+// Server is the /api/v3 handler set.
+type Server struct {
+	Engine  *engine.Engine
+	Auth    *Authenticator
+	Log     *slog.Logger
+	actions map[string]Action
+}
+
+// NewServer builds the API server around an engine.
+func NewServer(e *engine.Engine, auth *Authenticator, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Server{Engine: e, Auth: auth, Log: log, actions: map[string]Action{}}
+	s.Register("schema_retrieve", s.schema)
+	return s
+}
+
+// Register installs the handler of a custom operation.
+func (s *Server) Register(operationID string, a Action) { s.actions[operationID] = a }
+
+// Handled reports how an operation is served: "generic", "custom" or ""
+// (501).
+func (s *Server) Handled(operationID string) string {
+	if _, ok := s.actions[operationID]; ok {
+		return "custom"
+	}
+	if _, _, ok := s.Engine.Registry.Operation(operationID); ok {
+		return "generic"
+	}
+	return ""
+}
+
+// Handler builds the router: one route per schema operation.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not found."})
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"detail": "Method \"" + r.Method + "\" not allowed."})
+	})
+	for _, op := range s.Engine.Spec.Operations {
+		r.Method(op.Method, apispec.BasePath+op.Path, s.handle(op))
+	}
+	return r
+}
+
+// anonymous reports whether the schema lets the operation run without
+// credentials (its security list contains an empty requirement).
+func anonymous(op *apispec.Operation) bool {
+	if op.Op.Security == nil {
+		return false
+	}
+	for _, req := range *op.Op.Security {
+		if len(req) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) handle(op *apispec.Operation) http.Handler {
+	anon := anonymous(op)
+	action, custom := s.actions[op.ID]
+	ep, kind, generic := s.Engine.Registry.Operation(op.ID)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := engine.WithBaseURL(r.Context(), baseURL(r))
+		r = r.WithContext(ctx)
+		if p, err := s.Auth.Authenticate(r); err == nil {
+			ctx = context.WithValue(ctx, principalKey{}, p)
+			ctx = engine.WithActor(ctx, engine.Actor{UserPK: p.UserPK, Username: p.Username})
+			r = r.WithContext(ctx)
+		} else if !anon {
+			WriteError(w, r, s.Log, err)
+			return
+		}
+		var err error
+		switch {
+		case custom:
+			err = action(w, r)
+		case generic:
+			err = s.uniform(w, r, ep, kind)
+		default:
+			err = Errorf(http.StatusNotImplemented, "not implemented")
+		}
+		if err != nil {
+			WriteError(w, r, s.Log, err)
+		}
+	})
+}
+
+// uniform serves the generic view-set operations.
+func (s *Server) uniform(w http.ResponseWriter, r *http.Request, ep *registry.Endpoint, op registry.Op) error {
+	ctx := r.Context()
+	lookup := chi.URLParam(r, ep.Lookup)
+	switch op {
+	case registry.OpList:
+		if ep.Paginated == "" {
+			objs, err := s.Engine.ListAll(ctx, ep, r.URL.Query())
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, nonNil(objs))
+			return nil
+		}
+		page, err := s.Engine.List(ctx, ep, r.URL.Query())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"pagination": page.Pagination(), "results": nonNil(page.Results)})
+	case registry.OpRetrieve:
+		obj, err := s.Engine.Retrieve(ctx, ep, lookup)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, obj)
+	case registry.OpCreate:
+		body, err := DecodeBody(r)
+		if err != nil {
+			return err
+		}
+		obj, err := s.Engine.Create(ctx, ep, body)
+		if err != nil {
+			return err
+		}
+		s.Auth.Forget()
+		writeJSON(w, http.StatusCreated, obj)
+	case registry.OpUpdate, registry.OpPartialUpdate:
+		body, err := DecodeBody(r)
+		if err != nil {
+			return err
+		}
+		obj, err := s.Engine.Update(ctx, ep, lookup, body, op == registry.OpPartialUpdate)
+		if err != nil {
+			return err
+		}
+		s.Auth.Forget()
+		writeJSON(w, http.StatusOK, obj)
+	case registry.OpDestroy:
+		if err := s.Engine.Destroy(ctx, ep, lookup); err != nil {
+			return err
+		}
+		s.Auth.Forget()
+		w.WriteHeader(http.StatusNoContent)
+	case registry.OpUsedBy:
+		list, err := s.Engine.UsedByOf(ctx, ep, lookup)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, list)
+	default:
+		return Errorf(http.StatusNotImplemented, "not implemented")
+	}
+	return nil
+}
+
+func nonNil(objs []engine.Object) []engine.Object {
+	if objs == nil {
+		return []engine.Object{}
+	}
+	return objs
+}
+
+// DecodeBody parses a JSON object request body (an empty body is {}).
+func DecodeBody(r *http.Request) (engine.Object, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, "could not read request body: "+err.Error())
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return engine.Object{}, nil
+	}
+	var body engine.Object
+	if err := json.Unmarshal(data, &body); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return nil, engine.Invalid("", "Invalid data. Expected a dictionary, but got "+ute.Value+".")
+		}
+		return nil, Errorf(http.StatusBadRequest, "JSON parse error - "+err.Error())
+	}
+	return body, nil
+}
+
+// schema serves GET /api/v3/schema/ (YAML, or JSON with ?format=json).
+func (s *Server) schema(w http.ResponseWriter, r *http.Request) error {
+	if f := r.URL.Query().Get("format"); f == "json" {
+		w.Header().Set("Content-Type", "application/vnd.oai.openapi+json")
+		_, err := w.Write(s.Engine.Spec.JSON())
+		return err
+	}
+	w.Header().Set("Content-Type", "application/vnd.oai.openapi")
+	_, err := w.Write(apispec.YAML)
+	return err
+}
+
+// baseURL is the external scheme://host of a request, honouring the
+// X-Forwarded-Proto header a reverse proxy sets.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
+}

@@ -1,0 +1,194 @@
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/akgo/akgo/internal/apispec"
+	"github.com/akgo/akgo/internal/app"
+	"github.com/akgo/akgo/internal/config"
+)
+
+// Token is the bootstrap admin's API token in every harness.
+const Token = "akgo-test-bootstrap-token"
+
+// PostgresEnv names the variable that enables the PostgreSQL runs.
+const PostgresEnv = "AKGO_TEST_POSTGRES_URL"
+
+// Backends lists the databases tests should run on: SQLite always,
+// PostgreSQL when PostgresEnv is set.
+func Backends() []string {
+	if os.Getenv(PostgresEnv) != "" {
+		return []string{"sqlite", "postgres"}
+	}
+	return []string{"sqlite"}
+}
+
+// Harness is a running server with a client.
+type Harness struct {
+	T      testing.TB
+	App    *app.App
+	URL    string
+	Client *http.Client
+	router routers.Router
+}
+
+// Start opens a fresh server on backend ("sqlite" or "postgres").
+func Start(t testing.TB, backend string) *Harness {
+	t.Helper()
+	ctx := context.Background()
+	var db config.DatabaseURL
+	switch backend {
+	case "sqlite":
+		db = config.DatabaseURL{Driver: config.DriverSQLite, DSN: filepath.Join(t.TempDir(), "akserver.db")}
+	case "postgres":
+		raw := os.Getenv(PostgresEnv)
+		if raw == "" {
+			t.Skip("set " + PostgresEnv + " to run PostgreSQL tests")
+		}
+		db = config.DatabaseURL{Driver: config.DriverPostgres, DSN: FreshPostgresSchema(t, raw)}
+	default:
+		t.Fatalf("unknown backend %q", backend)
+	}
+	cfg := config.Config{Listen: "127.0.0.1:0", Database: db, LogLevel: "error",
+		BootstrapPassword: "akadmin-password", BootstrapToken: Token, BootstrapEmail: "root@localhost"}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		t.Fatalf("start akserver: %v", err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		a.Close()
+	})
+	spec := apispec.MustLoad()
+	router, err := legacy.NewRouter(spec.Doc)
+	if err != nil {
+		t.Fatalf("router: %v", err)
+	}
+	return &Harness{T: t, App: a, URL: srv.URL, Client: srv.Client(), router: router}
+}
+
+// Response is a decoded API response.
+type Response struct {
+	Status int
+	Body   []byte
+	JSON   any
+}
+
+// Object returns the body as a JSON object.
+func (r *Response) Object() map[string]any {
+	m, _ := r.JSON.(map[string]any)
+	return m
+}
+
+// Do sends a request as the bootstrap admin and validates the response
+// against the schema (status, content type and body).
+func (h *Harness) Do(method, path string, body any) *Response {
+	return h.DoAs(Token, method, path, body)
+}
+
+// DoAs sends a request with the given token ("" for none).
+func (h *Harness) DoAs(token, method, path string, body any) *Response {
+	h.T.Helper()
+	var rd io.Reader
+	var raw []byte
+	if body != nil {
+		switch b := body.(type) {
+		case []byte:
+			raw = b
+		case string:
+			raw = []byte(b)
+		default:
+			var err error
+			raw, err = json.Marshal(body)
+			if err != nil {
+				h.T.Fatalf("marshal body: %v", err)
+			}
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, h.URL+"/api/v3"+path, rd)
+	if err != nil {
+		h.T.Fatalf("request: %v", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := h.Client.Do(req)
+	if err != nil {
+		h.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	out := &Response{Status: resp.StatusCode, Body: data}
+	if len(data) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		if err := json.Unmarshal(data, &out.JSON); err != nil {
+			h.T.Fatalf("%s %s: invalid JSON response: %v\n%s", method, path, err, data)
+		}
+	}
+	if err := h.validate(req, raw, resp, data); err != nil {
+		h.T.Errorf("%s %s → %d: response does not match the schema: %v\nbody: %s", method, path, resp.StatusCode, err, truncate(data))
+	}
+	return out
+}
+
+func (h *Harness) validate(req *http.Request, body []byte, resp *http.Response, data []byte) error {
+	vreq := req.Clone(context.Background())
+	u, _ := url.Parse(req.URL.String())
+	vreq.URL = u
+	vreq.URL.Scheme, vreq.URL.Host = "", ""
+	vreq.Body = io.NopCloser(bytes.NewReader(body))
+	route, params, err := h.router.FindRoute(vreq)
+	if err != nil {
+		return fmt.Errorf("find route: %w", err)
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
+		Status: resp.StatusCode,
+		Header: resp.Header,
+		Body:   io.NopCloser(bytes.NewReader(data)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	return openapi3filter.ValidateResponse(context.Background(), input)
+}
+
+func truncate(b []byte) string {
+	if len(b) > 2000 {
+		return string(b[:2000]) + "..."
+	}
+	return string(b)
+}
+
+// Expect fails the test unless the response has the wanted status.
+func (r *Response) Expect(t testing.TB, status int) *Response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, truncate(r.Body))
+	}
+	return r
+}

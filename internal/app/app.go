@@ -1,0 +1,179 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/akgo/akgo/internal/api"
+	"github.com/akgo/akgo/internal/apispec"
+	"github.com/akgo/akgo/internal/config"
+	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/modelhooks"
+	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/server"
+	"github.com/akgo/akgo/internal/store"
+	"github.com/akgo/akgo/internal/store/postgres"
+	"github.com/akgo/akgo/internal/store/sqlite"
+)
+
+// Exit codes of akserver.
+const (
+	ExitOK     = 0
+	ExitError  = 1
+	ExitUsage  = 2
+	ExitConfig = 3
+)
+
+// Main runs akserver with args and the process environment until SIGTERM or
+// SIGINT, and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(args, os.LookupEnv)
+	if errors.Is(err, config.ErrHelp) {
+		fmt.Fprint(stdout, config.Usage())
+		return ExitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "akserver: %v\nRun 'akserver --help' for the accepted flags and environment variables.\n", err)
+		return ExitUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	a, err := Open(ctx, cfg, log)
+	if err != nil {
+		log.Error("start-up failed", "err", err)
+		return ExitConfig
+	}
+	defer a.Close()
+	if err := a.Serve(ctx, nil); err != nil {
+		log.Error("server stopped with an error", "err", err)
+		return ExitError
+	}
+	log.Info("server stopped")
+	return ExitOK
+}
+
+// App is a running akserver.
+type App struct {
+	Config   config.Config
+	Store    store.Store
+	Registry *registry.Registry
+	Engine   *engine.Engine
+	API      *api.Server
+	Log      *slog.Logger
+}
+
+// Open prepares everything short of listening: the store with its
+// migrations, the secret key and the bootstrap objects.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	start := time.Now()
+	spec, err := apispec.Load()
+	if err != nil {
+		return nil, err
+	}
+	reg := registry.Default()
+	st, err := OpenStore(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	migrations, err := engine.Migrations(reg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := st.Migrate(ctx, migrations); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate database: %w", err)
+	}
+	eng := engine.New(st, reg, spec)
+	a := &App{Config: cfg, Store: st, Registry: reg, Engine: eng, Log: log}
+	if a.Config.SecretKey == "" {
+		if a.Config.SecretKey, err = a.secretKey(ctx); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	modelhooks.Register(eng, modelhooks.Settings{SecretKey: a.Config.SecretKey})
+	if err := a.Bootstrap(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	auth := &api.Authenticator{Store: st, Registry: reg, Now: time.Now, TTL: 5 * time.Second}
+	a.API = api.NewServer(eng, auth, log)
+	log.Info("ready to serve", "database", cfg.Database.Redacted(), "startup", time.Since(start).Round(time.Millisecond))
+	return a, nil
+}
+
+// OpenStore opens the configured database.
+func OpenStore(ctx context.Context, db config.DatabaseURL) (store.Store, error) {
+	switch db.Driver {
+	case config.DriverSQLite:
+		return sqlite.Open(db.DSN)
+	case config.DriverPostgres:
+		return postgres.Open(ctx, db.DSN)
+	}
+	return nil, fmt.Errorf("unsupported database driver %q", db.Driver)
+}
+
+// Handler is the full HTTP handler (API; the health probes are added by Serve).
+func (a *App) Handler() http.Handler { return a.API.Handler() }
+
+// Serve listens until ctx is cancelled, then drains in-flight requests.
+func (a *App) Serve(ctx context.Context, onListen func(net.Addr)) error {
+	return server.Run(ctx, server.Options{
+		Addr:    a.Config.Listen,
+		Handler: server.LogRequests(a.Log, a.Handler()),
+		Ready:   a.Store.Ping,
+		Logger:  a.Log,
+		OnListen: func(addr net.Addr) {
+			a.Log.Info("listening", "addr", addr.String())
+			if onListen != nil {
+				onListen(addr)
+			}
+		},
+	})
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// secretKey loads the stored secret key or generates and stores one.
+func (a *App) secretKey(ctx context.Context) (string, error) {
+	var key string
+	err := a.Store.Update(ctx, func(tx store.Tx) error {
+		rows, err := tx.Select(ctx, store.Query{Table: "akgo_settings", Where: store.Eq("key", "secret_key")})
+		if err != nil {
+			return err
+		}
+		if len(rows) > 0 {
+			key, _ = rows[0]["value"].(string)
+			return nil
+		}
+		key = engine.RandomString(50, engine.Alphanumeric)
+		_, err = tx.Insert(ctx, "akgo_settings", store.Row{"key": "secret_key", "value": key})
+		return err
+	})
+	return key, err
+}
+
+// NewAPIServerForInspection builds the API server with every handler
+// registered but no database, for tools that only ask which operations are
+// served (the coverage report).
+func NewAPIServerForInspection() (*api.Server, error) {
+	spec, err := apispec.Load()
+	if err != nil {
+		return nil, err
+	}
+	eng := engine.New(nil, registry.Default(), spec)
+	modelhooks.Register(eng, modelhooks.Settings{})
+	return api.NewServer(eng, nil, nil), nil
+}

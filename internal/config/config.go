@@ -1,0 +1,260 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Config is the validated configuration of one server process.
+type Config struct {
+	Listen   string
+	Database DatabaseURL
+	LogLevel string // one of debug, info, warning, error
+
+	// SecretKey signs tokens and sessions. Empty means the caller must
+	// generate one and persist it, so restarts do not invalidate sessions.
+	SecretKey string
+
+	BootstrapPassword string
+	BootstrapToken    string
+	BootstrapEmail    string
+
+	BlueprintsDir string
+	MediaDir      string
+}
+
+// DatabaseURL is a parsed database setting: which driver to open and the
+// driver-specific data source name.
+type DatabaseURL struct {
+	Driver string // "sqlite" or "postgres"
+	DSN    string // file path for sqlite, the full URL for postgres
+}
+
+// Driver names used in DatabaseURL.Driver.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// ErrHelp is reported (wrapped in a *HelpError) when the arguments ask for
+// help. It is not a failure: the caller prints the usage and exits 0.
+var ErrHelp = errors.New("help requested")
+
+// HelpError carries the usage text alongside ErrHelp so the caller does not
+// need to rebuild the flag set to print it.
+type HelpError struct {
+	Usage string
+}
+
+func (e *HelpError) Error() string { return ErrHelp.Error() }
+
+// Is makes errors.Is(err, ErrHelp) true for a *HelpError.
+func (e *HelpError) Is(target error) bool { return target == ErrHelp }
+
+// setting describes one configuration key. Keeping them in a table makes the
+// usage text, the viper bindings and the documentation agree by construction.
+type setting struct {
+	key   string // viper key; no dots, viper would treat them as nesting
+	flag  string // empty: environment only (secrets do not belong in argv)
+	env   string
+	def   string
+	usage string
+}
+
+var settings = []setting{
+	{"listen", "listen", "AUTHENTIK_LISTEN__HTTP", "127.0.0.1:9000", "HTTP listen address (host:port; port 0 picks a free port)"},
+	{"database", "database", "AUTHENTIK_DATABASE", "sqlite:./data/akserver.db", "database: sqlite:PATH or postgres://... / postgresql://..."},
+	{"log_level", "log-level", "AUTHENTIK_LOG_LEVEL", "info", "log level: debug, info, warning or error"},
+	{"secret_key", "", "AUTHENTIK_SECRET_KEY", "", "secret key; empty generates and stores one"},
+	{"bootstrap_password", "", "AUTHENTIK_BOOTSTRAP_PASSWORD", "", "initial password of the akadmin user"},
+	{"bootstrap_token", "", "AUTHENTIK_BOOTSTRAP_TOKEN", "", "initial API token of the akadmin user"},
+	{"bootstrap_email", "", "AUTHENTIK_BOOTSTRAP_EMAIL", "root@localhost", "initial email of the akadmin user"},
+	{"blueprints_dir", "blueprints-dir", "AUTHENTIK_BLUEPRINTS_DIR", "./blueprints", "directory of blueprint files to apply"},
+	{"media_dir", "media-dir", "AUTHENTIK_STORAGE__MEDIA__FILE__PATH", "./data/media", "directory for uploaded media"},
+}
+
+// Load builds the configuration from command-line arguments (without the
+// program name) and an environment lookup such as os.LookupEnv.
+//
+// When args ask for help (-h, --help) it returns a *HelpError, which
+// satisfies errors.Is(err, ErrHelp).
+func Load(args []string, env func(string) (string, bool)) (Config, error) {
+	if env == nil {
+		env = func(string) (string, bool) { return "", false }
+	}
+	fs := newFlagSet()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return Config{}, &HelpError{Usage: usage(fs)}
+		}
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("config: unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+
+	v := viper.New()
+	// Viper can only read the real process environment, but Load takes an
+	// injected lookup. The environment is therefore fed in as the "config"
+	// layer, which viper ranks below changed flags and above defaults:
+	// exactly the flag > env > default order wanted.
+	fromEnv := map[string]any{}
+	for _, s := range settings {
+		v.SetDefault(s.key, s.def)
+		if s.flag != "" {
+			if err := v.BindPFlag(s.key, fs.Lookup(s.flag)); err != nil {
+				return Config{}, fmt.Errorf("config: bind --%s: %w", s.flag, err)
+			}
+		}
+		// An empty variable counts as unset, as in viper's own env
+		// handling: `AUTHENTIK_LOG_LEVEL=` should not disable the default.
+		if val, ok := env(s.env); ok && val != "" {
+			fromEnv[s.key] = val
+		}
+	}
+	if err := v.MergeConfigMap(fromEnv); err != nil {
+		return Config{}, fmt.Errorf("config: environment: %w", err)
+	}
+
+	cfg := Config{
+		Listen:            v.GetString("listen"),
+		SecretKey:         v.GetString("secret_key"),
+		BootstrapPassword: v.GetString("bootstrap_password"),
+		BootstrapToken:    v.GetString("bootstrap_token"),
+		BootstrapEmail:    v.GetString("bootstrap_email"),
+		BlueprintsDir:     v.GetString("blueprints_dir"),
+		MediaDir:          v.GetString("media_dir"),
+	}
+	var err error
+	if cfg.Database, err = ParseDatabaseURL(v.GetString("database")); err != nil {
+		return Config{}, err
+	}
+	if cfg.LogLevel, err = parseLogLevel(v.GetString("log_level")); err != nil {
+		return Config{}, err
+	}
+	if cfg.Listen == "" {
+		return Config{}, errors.New("config: listen address (--listen, AUTHENTIK_LISTEN__HTTP) must not be empty")
+	}
+	return cfg, nil
+}
+
+// Usage returns the help text Load reports with ErrHelp.
+func Usage() string { return usage(newFlagSet()) }
+
+func newFlagSet() *pflag.FlagSet {
+	fs := pflag.NewFlagSet("akserver", pflag.ContinueOnError)
+	// Errors are returned, not printed: the caller decides where output goes.
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	for _, s := range settings {
+		if s.flag != "" {
+			fs.String(s.flag, s.def, s.usage+" (env "+s.env+")")
+		}
+	}
+	return fs
+}
+
+func usage(fs *pflag.FlagSet) string {
+	var b strings.Builder
+	b.WriteString("Usage: akserver [flags]\n\nFlags:\n")
+	b.WriteString(fs.FlagUsages())
+	b.WriteString("  -h, --help                 show this help\n\nEnvironment only:\n")
+	for _, s := range settings {
+		if s.flag == "" {
+			line := fmt.Sprintf("  %-30s %s", s.env, s.usage)
+			if s.def != "" {
+				line += fmt.Sprintf(" (default %q)", s.def)
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
+
+// ParseDatabaseURL parses the database setting. Accepted forms are
+// sqlite:PATH and postgres:// or postgresql:// URLs.
+func ParseDatabaseURL(raw string) (DatabaseURL, error) {
+	const forms = "accepted forms: sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB, postgresql://..."
+	switch {
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(raw, "sqlite:")
+		if path == "" {
+			return DatabaseURL{}, fmt.Errorf("config: database %q: missing sqlite path; %s", raw, forms)
+		}
+		return DatabaseURL{Driver: DriverSQLite, DSN: path}, nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil {
+			// url.Error quotes the URL, which may contain a password.
+			return DatabaseURL{}, fmt.Errorf("config: database: invalid postgres URL; %s", forms)
+		}
+		if u.Host == "" {
+			return DatabaseURL{}, fmt.Errorf("config: database %s: missing host; %s", redactURL(u), forms)
+		}
+		return DatabaseURL{Driver: DriverPostgres, DSN: raw}, nil
+	default:
+		return DatabaseURL{}, fmt.Errorf("config: database %q: unsupported; %s", redact(raw), forms)
+	}
+}
+
+// Redacted returns the DSN with any password masked, for logs.
+func (d DatabaseURL) Redacted() string {
+	if d.Driver == DriverSQLite {
+		return "sqlite:" + d.DSN
+	}
+	return redact(d.DSN)
+}
+
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparseable>"
+	}
+	return redactURL(u)
+}
+
+func redactURL(u *url.URL) string {
+	if _, has := u.User.Password(); has {
+		return u.Redacted()
+	}
+	if pw := u.Query().Get("password"); pw != "" {
+		c := *u
+		q := c.Query()
+		q.Set("password", "xxxxx")
+		c.RawQuery = q.Encode()
+		return c.String()
+	}
+	return u.String()
+}
+
+// The names are authentik's (Python logging), not slog's, so "warning"
+// rather than "warn".
+var logLevels = map[string]slog.Level{
+	"debug":   slog.LevelDebug,
+	"info":    slog.LevelInfo,
+	"warning": slog.LevelWarn,
+	"error":   slog.LevelError,
+}
+
+func parseLogLevel(raw string) (string, error) {
+	l := strings.ToLower(strings.TrimSpace(raw))
+	if _, ok := logLevels[l]; !ok {
+		return "", fmt.Errorf("config: log level %q: must be one of debug, info, warning, error", raw)
+	}
+	return l, nil
+}
+
+// SlogLevel maps LogLevel onto slog. An unvalidated value maps to info.
+func (c Config) SlogLevel() slog.Level {
+	if l, ok := logLevels[c.LogLevel]; ok {
+		return l
+	}
+	return slog.LevelInfo
+}

@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/akgo/akgo/internal/apispec"
+	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/store"
+)
+
+// Object is an API object: JSON field name → JSON value (string, float64,
+// bool, nil, []any, map[string]any, json.RawMessage).
+type Object = map[string]any
+
+// Engine runs the uniform operations of every endpoint.
+type Engine struct {
+	Store    store.Store
+	Registry *registry.Registry
+	Spec     *apispec.Spec
+	Hooks    *Hooks
+	// Now and NewUUID are injected so tests can pin them.
+	Now     func() time.Time
+	NewUUID func() string
+}
+
+// New builds an engine with real time and randomness.
+func New(st store.Store, reg *registry.Registry, spec *apispec.Spec) *Engine {
+	return &Engine{Store: st, Registry: reg, Spec: spec, Hooks: NewHooks(),
+		Now: time.Now, NewUUID: func() string { return uuid.NewString() }}
+}
+
+// NotFoundError says an object does not exist (404 {"detail": ...}).
+type NotFoundError struct{ Detail string }
+
+func (e *NotFoundError) Error() string { return e.Detail }
+
+// ErrNotFound is the generic "No X matches the given query." of DRF.
+func notFound() error { return &NotFoundError{Detail: "No object found matching the query."} }
+
+// ValidationError carries DRF-style field errors (400 ValidationError).
+type ValidationError struct {
+	Fields   map[string][]string
+	NonField []string
+}
+
+func (e *ValidationError) Error() string {
+	var parts []string
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, k+": "+strings.Join(e.Fields[k], " "))
+	}
+	parts = append(parts, e.NonField...)
+	return "validation failed: " + strings.Join(parts, "; ")
+}
+
+// Add records a message for a field ("" for non_field_errors).
+func (e *ValidationError) Add(field, msg string) {
+	if field == "" || field == "non_field_errors" {
+		e.NonField = append(e.NonField, msg)
+		return
+	}
+	if e.Fields == nil {
+		e.Fields = map[string][]string{}
+	}
+	e.Fields[field] = append(e.Fields[field], msg)
+}
+
+// Empty reports whether nothing was recorded.
+func (e *ValidationError) Empty() bool { return len(e.Fields) == 0 && len(e.NonField) == 0 }
+
+// Invalid returns a ValidationError with one field message.
+func Invalid(field, msg string) *ValidationError {
+	v := &ValidationError{}
+	v.Add(field, msg)
+	return v
+}
+
+// AsValidation returns err as a *ValidationError when it is one.
+func AsValidation(err error) (*ValidationError, bool) {
+	var v *ValidationError
+	ok := errors.As(err, &v)
+	return v, ok
+}
+
+// model returns the descriptor of an endpoint's model.
+func (e *Engine) model(ep *registry.Endpoint) (*registry.Model, error) {
+	m, ok := e.Registry.Model(ep.Model)
+	if !ok {
+		return nil, fmt.Errorf("endpoint %s: unknown model %s", ep.Path, ep.Model)
+	}
+	return m, nil
+}
+
+// RandomString returns n characters from alphabet using crypto/rand.
+func RandomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// Alphanumeric is the alphabet authentik's generate_id / generate_key use.
+const Alphanumeric = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+// ctxKey scopes request data that hooks may need.
+type ctxKey int
+
+const actorKey ctxKey = 1
+
+// Actor is who performs an operation (the authenticated user's pk and name).
+type Actor struct {
+	UserPK   int64
+	Username string
+}
+
+// WithActor attaches the acting user to ctx.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey, a)
+}
+
+// ActorFrom returns the acting user, if any.
+func ActorFrom(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey).(Actor)
+	return a, ok
+}
+
+const baseURLKey ctxKey = 2
+
+// WithBaseURL attaches the external base URL of the request
+// ("https://host") so computed fields can build absolute URLs as authentik
+// does with request.build_absolute_uri.
+func WithBaseURL(ctx context.Context, u string) context.Context {
+	return context.WithValue(ctx, baseURLKey, u)
+}
+
+// BaseURLFrom returns the request's base URL ("" outside a request).
+func BaseURLFrom(ctx context.Context) string {
+	u, _ := ctx.Value(baseURLKey).(string)
+	return u
+}

@@ -1,0 +1,50 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/store"
+)
+
+// ComputeFunc produces a computed read-only field for one object. row is the
+// stored row of the concrete model (or of the family base in polymorphic
+// listings), obj the object built so far.
+type ComputeFunc func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj Object) (any, error)
+
+// WriteFunc adjusts a row before it is written: fill server-generated
+// values, hash secrets, check cross-field rules. old is nil on create.
+type WriteFunc func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body Object) error
+
+// FilterFunc turns a custom list parameter into a condition on the table of
+// the endpoint's model.
+type FilterFunc func(ctx context.Context, m *registry.Model, values []string) (store.Cond, error)
+
+// Hooks holds the model-specific behaviour the generic engine calls.
+// Keys are "model.field" (or "*.field" for every model) for Compute,
+// the model name (or "*") for BeforeWrite, and "endpoint path:param" for
+// Filters.
+type Hooks struct {
+	Compute     map[string]ComputeFunc
+	BeforeWrite map[string][]WriteFunc
+	Filters     map[string]FilterFunc
+}
+
+// NewHooks returns empty hook tables.
+func NewHooks() *Hooks {
+	return &Hooks{Compute: map[string]ComputeFunc{}, BeforeWrite: map[string][]WriteFunc{}, Filters: map[string]FilterFunc{}}
+}
+
+// compute finds the hook of a field: by "model.field", then by the hook
+// name the registry gives the field, then by "*.field".
+func (h *Hooks) compute(model string, f *registry.Field, field string) ComputeFunc {
+	if fn, ok := h.Compute[model+"."+field]; ok {
+		return fn
+	}
+	if f != nil && f.Computed != "" && f.Computed != "auto" {
+		if fn, ok := h.Compute[f.Computed]; ok {
+			return fn
+		}
+	}
+	return h.Compute["*."+field]
+}

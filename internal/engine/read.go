@@ -1,0 +1,841 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/store"
+)
+
+// DefaultPageSize is authentik's REST_FRAMEWORK PAGE_SIZE.
+const DefaultPageSize = 100
+
+// Page is one page of a list.
+type Page struct {
+	Results    []Object
+	Count      int64
+	Current    int
+	TotalPages int
+	PageSize   int
+}
+
+// Pagination renders authentik's pagination block.
+func (p *Page) Pagination() Object {
+	next, prev := 0, 0
+	if p.Current < p.TotalPages {
+		next = p.Current + 1
+	}
+	if p.Current > 1 {
+		prev = p.Current - 1
+	}
+	start, end := 0, 0
+	if p.Count > 0 {
+		start = (p.Current-1)*p.PageSize + 1
+		end = start + len(p.Results) - 1
+	}
+	return Object{"next": next, "previous": prev, "count": p.Count, "current": p.Current,
+		"total_pages": p.TotalPages, "start_index": start, "end_index": end}
+}
+
+// tableOf returns the table an endpoint reads: the family base for "/all/"
+// endpoints, else the model's own.
+func (e *Engine) lookupCond(m *registry.Model, ep *registry.Endpoint, value string) (store.Cond, bool) {
+	col, kind := m.PKColumn, m.PKKind
+	if ep.LookupField != "" && ep.LookupField != "pk" {
+		f, ok := m.Field(ep.LookupField)
+		if !ok || !f.Stored() {
+			return nil, false
+		}
+		col, kind = f.Column, f.Kind
+	}
+	v, msg := fromJSON(kind, value)
+	if msg != "" {
+		return nil, false
+	}
+	return store.Eq(col, v), true
+}
+
+// getRow loads the stored row an endpoint's lookup value designates.
+func (e *Engine) getRow(ctx context.Context, tx store.Tx, m *registry.Model, ep *registry.Endpoint, lookup string) (store.Row, error) {
+	cond, ok := e.lookupCond(m, ep, lookup)
+	if !ok {
+		return nil, notFound()
+	}
+	rows, err := tx.Select(ctx, store.Query{Table: m.Table, Where: cond, Limit: 2})
+	if err != nil {
+		return nil, fmt.Errorf("load %s %q: %w", m.Name, lookup, err)
+	}
+	if len(rows) == 0 {
+		return nil, notFound()
+	}
+	return rows[0], nil
+}
+
+// Retrieve returns one object.
+func (e *Engine) Retrieve(ctx context.Context, ep *registry.Endpoint, lookup string) (Object, error) {
+	m, err := e.model(ep)
+	if err != nil {
+		return nil, err
+	}
+	var out Object
+	err = e.Store.View(ctx, func(tx store.Tx) error {
+		row, err := e.getRow(ctx, tx, m, ep, lookup)
+		if err != nil {
+			return err
+		}
+		objs, err := e.Project(ctx, tx, m, ep.Schema, []store.Row{row})
+		if err != nil {
+			return err
+		}
+		out = objs[0]
+		return nil
+	})
+	return out, err
+}
+
+// List returns one page of an endpoint's objects for the query parameters.
+func (e *Engine) List(ctx context.Context, ep *registry.Endpoint, params url.Values) (*Page, error) {
+	m, err := e.model(ep)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := e.listCond(ctx, m, ep, params)
+	if err != nil {
+		return nil, err
+	}
+	order := e.ordering(m, params.Get("ordering"))
+	pageSize := DefaultPageSize
+	if s := params.Get("page_size"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err == nil && n > 0 {
+			pageSize = n
+		}
+	}
+	page := 1
+	if s := params.Get("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return nil, &NotFoundError{Detail: "Invalid page."}
+		}
+		page = n
+	}
+	p := &Page{Current: page, PageSize: pageSize}
+	err = e.Store.View(ctx, func(tx store.Tx) error {
+		q := store.Query{Table: m.Table, Where: cond}
+		n, err := tx.Count(ctx, q)
+		if err != nil {
+			return err
+		}
+		p.Count = n
+		p.TotalPages = int(math.Max(1, math.Ceil(float64(n)/float64(pageSize))))
+		if page > p.TotalPages {
+			return &NotFoundError{Detail: "Invalid page."}
+		}
+		q.OrderBy, q.Limit, q.Offset = order, pageSize, (page-1)*pageSize
+		rows, err := tx.Select(ctx, q)
+		if err != nil {
+			return err
+		}
+		p.Results, err = e.Project(ctx, tx, m, ep.Schema, rows)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ListAll returns every object matching the parameters, unpaginated.
+func (e *Engine) ListAll(ctx context.Context, ep *registry.Endpoint, params url.Values) ([]Object, error) {
+	m, err := e.model(ep)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := e.listCond(ctx, m, ep, params)
+	if err != nil {
+		return nil, err
+	}
+	var out []Object
+	err = e.Store.View(ctx, func(tx store.Tx) error {
+		rows, err := tx.Select(ctx, store.Query{Table: m.Table, Where: cond, OrderBy: e.ordering(m, params.Get("ordering"))})
+		if err != nil {
+			return err
+		}
+		out, err = e.Project(ctx, tx, m, ep.Schema, rows)
+		return err
+	})
+	return out, err
+}
+
+// ordering turns ?ordering=a,-b into columns, keeping only allowed fields
+// (DRF ignores the others), then the default ordering and the pk.
+func (e *Engine) ordering(m *registry.Model, param string) []store.Order {
+	var out []store.Order
+	seen := map[string]bool{}
+	add := func(name string) {
+		desc := strings.HasPrefix(name, "-")
+		name = strings.TrimPrefix(name, "-")
+		col := e.columnFor(m, name)
+		if col == "" || seen[col] {
+			return
+		}
+		seen[col] = true
+		out = append(out, store.Order{Column: col, Desc: desc})
+	}
+	for _, part := range strings.Split(param, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name := strings.TrimPrefix(part, "-")
+		if len(m.Ordering) > 0 && !contains(m.Ordering, name) && name != "pk" {
+			continue
+		}
+		add(part)
+	}
+	for _, d := range m.DefaultOrdering {
+		add(d)
+	}
+	add(m.PKColumn)
+	return out
+}
+
+// columnFor resolves a field name, alias or column name to a column of m.
+func (e *Engine) columnFor(m *registry.Model, name string) string {
+	if a, ok := m.Aliases[name]; ok {
+		name = a
+	}
+	if name == "pk" || name == m.PKColumn {
+		return m.PKColumn
+	}
+	if f, ok := m.Field(name); ok && f.Stored() {
+		return f.Column
+	}
+	if f, ok := m.FieldByColumn(name); ok {
+		return f.Column
+	}
+	if m.ParentColumn == name {
+		return name
+	}
+	return ""
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// listCond combines filters and search into one condition.
+func (e *Engine) listCond(ctx context.Context, m *registry.Model, ep *registry.Endpoint, params url.Values) (store.Cond, error) {
+	var conds []store.Cond
+	if ep.Family {
+		// Concrete tables of a family listing are reached through the base.
+	}
+	verr := &ValidationError{}
+	for _, f := range ep.Filters {
+		vals, ok := params[f.Param]
+		if !ok || len(vals) == 0 {
+			continue
+		}
+		if !f.Multi && len(vals) > 0 && vals[len(vals)-1] == "" && f.Lookup != "isnull" {
+			continue
+		}
+		if hook, ok := e.Hooks.Filters[ep.Path+":"+f.Param]; ok {
+			c, err := hook(ctx, m, vals)
+			if err != nil {
+				if v, ok := AsValidation(err); ok {
+					mergeValidation(verr, v)
+					continue
+				}
+				return nil, err
+			}
+			conds = append(conds, c)
+			continue
+		}
+		c, err := e.filterCond(m, f, vals)
+		if err != nil {
+			if v, ok := AsValidation(err); ok {
+				mergeValidation(verr, v)
+				continue
+			}
+			return nil, err
+		}
+		conds = append(conds, c)
+	}
+	if !verr.Empty() {
+		return nil, verr
+	}
+	if s := strings.TrimSpace(params.Get("search")); s != "" {
+		var or store.OrCond
+		for _, path := range e.searchFields(m) {
+			c, err := e.pathCond(m, strings.Split(path, "__"), "icontains", registry.KindString, []string{s})
+			if err == nil && c != nil {
+				or = append(or, c)
+			}
+		}
+		if len(or) == 0 {
+			conds = append(conds, store.FalseCond{})
+		} else {
+			conds = append(conds, or)
+		}
+	}
+	if len(conds) == 0 {
+		return nil, nil
+	}
+	return store.And(conds...), nil
+}
+
+func mergeValidation(dst, src *ValidationError) {
+	for k, msgs := range src.Fields {
+		for _, msg := range msgs {
+			dst.Add(k, msg)
+		}
+	}
+	dst.NonField = append(dst.NonField, src.NonField...)
+}
+
+// searchFields are the model's search fields, or its stored text fields.
+func (e *Engine) searchFields(m *registry.Model) []string {
+	if len(m.Search) > 0 {
+		return m.Search
+	}
+	var out []string
+	for i := range m.Fields {
+		f := &m.Fields[i]
+		if f.Stored() && !f.Hidden && f.Kind == registry.KindString && f.Ref == "" {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// filterCond builds the condition of one declared filter parameter.
+func (e *Engine) filterCond(m *registry.Model, f registry.Filter, vals []string) (store.Cond, error) {
+	if f.Multi && f.Lookup == "in" {
+		var all []string
+		for _, v := range vals {
+			all = append(all, v)
+		}
+		vals = all
+	} else {
+		vals = vals[len(vals)-1:]
+		if f.Lookup == "in" {
+			vals = strings.Split(vals[0], ",")
+		}
+	}
+	c, err := e.pathCond(m, strings.Split(f.Path, "__"), f.Lookup, f.Kind, vals)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, fmt.Errorf("filter %s: path %q does not resolve on %s and has no hook", f.Param, f.Path, m.Name)
+	}
+	return c, nil
+}
+
+// pathCond resolves a Django lookup path on m and compares it with vals.
+// It returns (nil, nil) when the path does not resolve.
+func (e *Engine) pathCond(m *registry.Model, path []string, lookup string, kind registry.Kind, vals []string) (store.Cond, error) {
+	name := path[0]
+	if a, ok := m.Aliases[name]; ok {
+		name = a
+	}
+	var f *registry.Field
+	if ff, ok := m.Field(name); ok {
+		f = ff
+	} else if ff, ok := m.FieldByColumn(name); ok {
+		f = ff
+	}
+	col := ""
+	fkind := kind
+	if name == "pk" || name == m.PKColumn {
+		col, fkind = m.PKColumn, m.PKKind
+	} else if name == m.ParentColumn && m.ParentColumn != "" {
+		col, fkind = m.ParentColumn, registry.KindUUID
+	} else if f == nil {
+		return nil, nil
+	}
+	if f != nil && col == "" {
+		switch {
+		case f.M2M != "":
+			j, ok := e.Join(m, f)
+			if !ok {
+				return nil, nil
+			}
+			if lookup == "isnull" && len(path) == 1 {
+				isNull, err := parseBool(path[0], vals[0])
+				if err != nil {
+					return nil, err
+				}
+				c := store.InQueryCond{Column: m.PKColumn, Query: store.Query{Table: j.Table, Columns: []string{j.Self}, Distinct: true}}
+				if isNull {
+					return store.NotCond{Cond: c}, nil
+				}
+				return c, nil
+			}
+			var inner store.Cond
+			if len(path) == 1 {
+				vs, err := parseValues(f.Name, j.Target.PKKind, vals)
+				if err != nil {
+					return nil, err
+				}
+				inner = store.InCond{Column: j.Other, Values: vs}
+			} else {
+				tc, err := e.pathCond(j.Target, path[1:], lookup, kind, vals)
+				if err != nil || tc == nil {
+					return tc, err
+				}
+				inner = store.InQueryCond{Column: j.Other, Query: store.Query{Table: j.Target.Table, Columns: []string{j.Target.PKColumn}, Where: tc}}
+			}
+			return store.InQueryCond{Column: m.PKColumn, Query: store.Query{Table: j.Table, Columns: []string{j.Self}, Where: inner, Distinct: true}}, nil
+		case f.Stored():
+			col, fkind = f.Column, f.Kind
+			if f.Ref != "" && len(path) > 1 {
+				target, ok := e.Registry.Model(f.Ref)
+				if !ok {
+					return nil, nil
+				}
+				tc, err := e.pathCond(target, path[1:], lookup, kind, vals)
+				if err != nil || tc == nil {
+					return tc, err
+				}
+				return store.InQueryCond{Column: col, Query: store.Query{Table: target.Table, Columns: []string{target.PKColumn}, Where: tc}}, nil
+			}
+			if f.Kind == registry.KindJSON && len(path) > 1 {
+				return store.JSONPathCond{Column: col, Path: path[1:], Value: vals[0]}, nil
+			}
+		default:
+			return nil, nil
+		}
+	}
+	if len(path) > 1 {
+		return nil, nil
+	}
+	return compare(path[0], col, fkind, lookup, vals)
+}
+
+// compare builds the condition for one column and lookup.
+func compare(field, col string, kind registry.Kind, lookup string, vals []string) (store.Cond, error) {
+	switch lookup {
+	case "isnull":
+		b, err := parseBool(field, vals[0])
+		if err != nil {
+			return nil, err
+		}
+		return store.NullCond{Column: col, IsNull: b}, nil
+	case "icontains", "contains", "iexact", "startswith", "istartswith":
+		mode := map[string]string{"icontains": "contains", "contains": "contains", "iexact": "exact", "startswith": "prefix", "istartswith": "prefix"}[lookup]
+		if kind != registry.KindString && kind != registry.KindJSON && lookup == "iexact" {
+			vs, err := parseValues(field, kind, vals)
+			if err != nil {
+				return nil, err
+			}
+			return store.Eq(col, vs[0]), nil
+		}
+		return store.LikeCond{Column: col, Pattern: vals[0], Mode: mode, Fold: strings.HasPrefix(lookup, "i")}, nil
+	case "in":
+		vs, err := parseValues(field, kind, vals)
+		if err != nil {
+			return nil, err
+		}
+		return store.InCond{Column: col, Values: vs}, nil
+	case "gt", "gte", "lt", "lte":
+		vs, err := parseValues(field, kind, vals)
+		if err != nil {
+			return nil, err
+		}
+		op := map[string]string{"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[lookup]
+		return store.CmpCond{Column: col, Op: op, Value: vs[0]}, nil
+	}
+	if kind == registry.KindJSON {
+		var v any
+		if err := json.Unmarshal([]byte(vals[0]), &v); err != nil {
+			v = vals[0]
+		}
+		return store.JSONContainsCond{Column: col, Value: v}, nil
+	}
+	vs, err := parseValues(field, kind, vals)
+	if err != nil {
+		return nil, err
+	}
+	return store.Eq(col, vs[0]), nil
+}
+
+func parseBool(field, s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, Invalid(field, "Enter a valid boolean.")
+}
+
+func parseValues(field string, kind registry.Kind, vals []string) ([]any, error) {
+	out := make([]any, 0, len(vals))
+	for _, s := range vals {
+		if kind == registry.KindBool {
+			b, err := parseBool(field, s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b)
+			continue
+		}
+		var in any = s
+		if kind == registry.KindJSON {
+			kind = registry.KindString
+		}
+		v, msg := fromJSON(kind, in)
+		if msg != "" {
+			switch kind {
+			case registry.KindUUID:
+				msg = "Enter a valid UUID."
+			case registry.KindInt:
+				msg = "Enter a number."
+			}
+			return nil, Invalid(field, msg)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// Project builds the API objects of rows of model m as schema describes.
+func (e *Engine) Project(ctx context.Context, tx store.Tx, m *registry.Model, schemaName string, rows []store.Row) ([]Object, error) {
+	return e.project(ctx, tx, m, schemaName, rows, 0)
+}
+
+func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, schemaName string, rows []store.Row, depth int) ([]Object, error) {
+	sch, ok := e.Spec.Schema(schemaName)
+	if !ok {
+		return nil, fmt.Errorf("schema %s not found", schemaName)
+	}
+	out := make([]Object, len(rows))
+	for i := range out {
+		out[i] = Object{}
+	}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	pks := make([]any, len(rows))
+	for i, r := range rows {
+		pks[i] = r[m.PKColumn]
+	}
+	for name, pref := range sch.Properties {
+		prop := pref.Value
+		if prop.WriteOnly {
+			continue
+		}
+		f, _ := m.Field(name)
+		if hook := e.Hooks.compute(m.Name, f, name); hook != nil && (f == nil || !f.Hidden) {
+			for i, r := range rows {
+				v, err := hook(ctx, tx, m, r, out[i])
+				if err != nil {
+					return nil, fmt.Errorf("%s.%s: %w", m.Name, name, err)
+				}
+				out[i][name] = v
+			}
+			continue
+		}
+		if name == "pk" || name == m.PKColumn {
+			for i, r := range rows {
+				out[i][name] = toJSON(m.PKKind, r[m.PKColumn])
+			}
+			continue
+		}
+		if f != nil && f.Hidden {
+			continue
+		}
+		if f != nil && f.Stored() && f.Computed == "" {
+			for i, r := range rows {
+				v := toJSON(f.Kind, r[f.Column])
+				if f.Kind == registry.KindInt && prop.Type.Is("string") && v != nil {
+					v = fmt.Sprint(v)
+				}
+				out[i][name] = v
+			}
+			continue
+		}
+		if _, isM2M := e.joinOf(m, f); isM2M {
+			vals, err := e.m2mValues(ctx, tx, m, f, pks)
+			if err != nil {
+				return nil, err
+			}
+			for i := range rows {
+				out[i][name] = vals[i]
+			}
+			continue
+		}
+		if err := e.computed(ctx, tx, m, name, prop, f, rows, out, depth); err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", m.Name, name, err)
+		}
+	}
+	return out, nil
+}
+
+// M2MJoin describes where a many-to-many field is stored: the join table,
+// the column holding this model's pk and the one holding the target's. A
+// field marked reverse_m2m is the other side of a set stored on the target
+// (Django's related manager), read and written through the target's table.
+type M2MJoin struct {
+	Table, Self, Other string
+	Target             *registry.Model
+	// ReverseFK is set when the "join table" is the target's own table and
+	// Self its foreign key to this model (Django's reverse relation).
+	ReverseFK bool
+}
+
+// ReverseFK marks the set of target rows whose foreign key points here.
+const ReverseFK = "reverse_fk"
+
+// ReverseM2M marks the reverse side of a many-to-many set.
+const ReverseM2M = "reverse_m2m"
+
+// Join returns the storage of a many-to-many field (ok false when the field
+// is not one, or its other side is unknown).
+func (e *Engine) Join(m *registry.Model, f *registry.Field) (M2MJoin, bool) {
+	if f.M2M == "" {
+		return M2MJoin{}, false
+	}
+	target, ok := e.Registry.Model(f.M2M)
+	if !ok {
+		return M2MJoin{}, false
+	}
+	if f.Computed == "" {
+		return M2MJoin{Table: m.M2MTable(f), Self: M2MSource, Other: M2MTarget, Target: target}, true
+	}
+	if f.Computed == ReverseFK {
+		names := append([]string{m.Name}, m.Ancestors...)
+		for i := range target.Fields {
+			tf := &target.Fields[i]
+			if tf.Stored() && tf.Ref != "" && contains(names, tf.Ref) {
+				return M2MJoin{Table: target.Table, Self: tf.Column, Other: target.PKColumn, Target: target, ReverseFK: true}, true
+			}
+		}
+		return M2MJoin{}, false
+	}
+	if f.Computed != ReverseM2M {
+		return M2MJoin{}, false
+	}
+	for i := range target.Fields {
+		tf := &target.Fields[i]
+		if tf.M2M == m.Name && tf.Computed == "" {
+			return M2MJoin{Table: target.M2MTable(tf), Self: M2MTarget, Other: M2MSource, Target: target}, true
+		}
+	}
+	return M2MJoin{}, false
+}
+
+// m2mValues returns, per source pk, the target pks of a many-to-many field.
+func (e *Engine) m2mValues(ctx context.Context, tx store.Tx, m *registry.Model, f *registry.Field, pks []any) ([][]any, error) {
+	j, ok := e.Join(m, f)
+	if !ok {
+		return nil, fmt.Errorf("%s.%s is not a many-to-many field", m.Name, f.Name)
+	}
+	rows, err := tx.Select(ctx, store.Query{Table: j.Table, Where: store.InCond{Column: j.Self, Values: pks},
+		OrderBy: []store.Order{{Column: j.Self}, {Column: j.Other}}})
+	if err != nil {
+		return nil, err
+	}
+	by := map[string][]any{}
+	for _, r := range rows {
+		k := fmt.Sprint(r[j.Self])
+		by[k] = append(by[k], toJSON(j.Target.PKKind, r[j.Other]))
+	}
+	out := make([][]any, len(pks))
+	for i, pk := range pks {
+		out[i] = by[fmt.Sprint(pk)]
+		if out[i] == nil {
+			out[i] = []any{}
+		}
+	}
+	return out, nil
+}
+
+// concreteOf returns the concrete model of a row (the row's own model unless
+// it is a family base row that names its kind).
+func (e *Engine) concreteOf(m *registry.Model, row store.Row) *registry.Model {
+	if name, ok := row[ModelColumn].(string); ok && name != "" {
+		if cm, ok := e.Registry.Model(name); ok {
+			return cm
+		}
+	}
+	return m
+}
+
+// computed fills one read-only computed property for every row.
+func (e *Engine) computed(ctx context.Context, tx store.Tx, m *registry.Model, name string, prop *openapi3.Schema, f *registry.Field, rows []store.Row, out []Object, depth int) error {
+	switch name {
+	case "component", "verbose_name", "verbose_name_plural", "meta_model_name":
+		for i, r := range rows {
+			cm := e.concreteOf(m, r)
+			out[i][name] = map[string]string{"component": cm.Component, "verbose_name": cm.VerboseName,
+				"verbose_name_plural": cm.VerboseNamePlural, "meta_model_name": cm.Name}[name]
+		}
+		return nil
+	}
+	if base, ok := strings.CutSuffix(name, "_obj"); ok {
+		if rf, ok := m.Field(base); ok && depth < 3 {
+			return e.nested(ctx, tx, m, rf, prop, rows, out, name, depth)
+		}
+	}
+	// Not computable generically: the zero value of the declared type, so
+	// responses keep their shape; docs/api-coverage.md lists these fields.
+	for i := range rows {
+		out[i][name] = zeroOf(prop)
+	}
+	return nil
+}
+
+// nested renders X_obj for a foreign key or many-to-many field X.
+func (e *Engine) nested(ctx context.Context, tx store.Tx, m *registry.Model, rf *registry.Field, prop *openapi3.Schema, rows []store.Row, out []Object, name string, depth int) error {
+	targetName := rf.Ref
+	if targetName == "" {
+		targetName = rf.M2M
+	}
+	target, ok := e.Registry.Model(targetName)
+	if !ok {
+		return fmt.Errorf("unknown target %s", targetName)
+	}
+	itemSchema := prop
+	many := prop.Type.Is("array")
+	if many && prop.Items != nil {
+		itemSchema = prop.Items.Value
+	}
+	schemaName := ""
+	if many {
+		schemaName = apispecName(prop.Items)
+	} else if len(prop.AllOf) == 1 {
+		schemaName = apispecName(prop.AllOf[0])
+	}
+	if schemaName == "" {
+		_ = itemSchema
+		for i := range rows {
+			out[i][name] = zeroOf(prop)
+		}
+		return nil
+	}
+	// Collect the target pks per row.
+	perRow := make([][]any, len(rows))
+	if _, isM2M := e.joinOf(m, rf); isM2M {
+		pks := make([]any, len(rows))
+		for i, r := range rows {
+			pks[i] = r[m.PKColumn]
+		}
+		vals, err := e.m2mValues(ctx, tx, m, rf, pks)
+		if err != nil {
+			return err
+		}
+		for i := range vals {
+			for _, v := range vals[i] {
+				pv, _ := fromJSON(target.PKKind, v)
+				perRow[i] = append(perRow[i], pv)
+			}
+		}
+	} else if rf.Stored() {
+		for i, r := range rows {
+			if v := r[rf.Column]; v != nil {
+				perRow[i] = []any{v}
+			}
+		}
+	} else {
+		for i := range rows {
+			out[i][name] = zeroOf(prop)
+		}
+		return nil
+	}
+	var all []any
+	for _, ps := range perRow {
+		all = append(all, ps...)
+	}
+	objs := map[string]Object{}
+	if len(all) > 0 {
+		trows, err := tx.Select(ctx, store.Query{Table: target.Table, Where: store.InCond{Column: target.PKColumn, Values: all}})
+		if err != nil {
+			return err
+		}
+		tobjs, err := e.project(ctx, tx, target, schemaName, trows, depth+1)
+		if err != nil {
+			return err
+		}
+		for i, r := range trows {
+			objs[fmt.Sprint(r[target.PKColumn])] = tobjs[i]
+		}
+	}
+	for i := range rows {
+		if many {
+			list := []any{}
+			for _, pk := range perRow[i] {
+				if o, ok := objs[fmt.Sprint(pk)]; ok {
+					list = append(list, o)
+				}
+			}
+			out[i][name] = list
+			continue
+		}
+		if len(perRow[i]) == 0 {
+			out[i][name] = nil
+			continue
+		}
+		if o, ok := objs[fmt.Sprint(perRow[i][0])]; ok {
+			out[i][name] = o
+		} else {
+			out[i][name] = nil
+		}
+	}
+	return nil
+}
+
+func apispecName(ref *openapi3.SchemaRef) string {
+	if ref == nil {
+		return ""
+	}
+	if i := strings.LastIndex(ref.Ref, "/"); i >= 0 {
+		return ref.Ref[i+1:]
+	}
+	return ""
+}
+
+// zeroOf is the empty value of a schema type.
+func zeroOf(s *openapi3.Schema) any {
+	if s.Nullable {
+		return nil
+	}
+	switch {
+	case s.Type.Is("string"):
+		return ""
+	case s.Type.Is("integer"), s.Type.Is("number"):
+		return 0
+	case s.Type.Is("boolean"):
+		return false
+	case s.Type.Is("array"):
+		return []any{}
+	}
+	if len(s.AllOf) == 1 && s.AllOf[0].Value != nil {
+		return zeroOf(s.AllOf[0].Value)
+	}
+	return map[string]any{}
+}
+
+var errStop = errors.New("stop")
+
+func (e *Engine) joinOf(m *registry.Model, f *registry.Field) (M2MJoin, bool) {
+	if f == nil {
+		return M2MJoin{}, false
+	}
+	return e.Join(m, f)
+}

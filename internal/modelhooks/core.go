@@ -1,0 +1,152 @@
+package modelhooks
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/akgo/akgo/internal/auth"
+	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/store"
+)
+
+func (h *hooks) core() {
+	users := h.model("authentik_core.user")
+	groups := h.model("authentik_core.group")
+	h.compute("authentik_core.user.is_superuser", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		pk, _ := row[m.PKColumn].(int64)
+		return auth.IsSuperuser(ctx, tx, h.e.Registry, pk)
+	})
+	// uid: sha256("<id>-<SECRET_KEY>"), as authentik's User.uid.
+	h.compute("authentik_core.user.uid", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%v-%s", row[m.PKColumn], h.s.SecretKey)))
+		return hex.EncodeToString(sum[:]), nil
+	})
+	// avatar: authentik's default "gravatar" mode.
+	h.compute("authentik_core.user.avatar", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		email, _ := row[col(users, "email")].(string)
+		sum := md5.Sum([]byte(strings.ToLower(email)))
+		return "https://secure.gravatar.com/avatar/" + hex.EncodeToString(sum[:]) + "?s=158&amp;r=g", nil
+	})
+	// num_pk: the first five decimal digits of the uuid's integer value.
+	h.compute("authentik_core.group.num_pk", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		return GroupNumPK(str(row[m.PKColumn])), nil
+	})
+	h.compute("authentik_core.group.parent_name", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		p, err := one(ctx, tx, groups, row[col(groups, "parent")])
+		if err != nil || p == nil {
+			return nil, err
+		}
+		return p[col(groups, "name")], nil
+	})
+	// is_expired of ExpiringModel.
+	h.compute("*.is_expired", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		if c, ok := hasCol(m, "expiring"); ok {
+			if exp, _ := row[c].(bool); !exp {
+				return false, nil
+			}
+		}
+		c, ok := hasCol(m, "expires")
+		if !ok {
+			return false, nil
+		}
+		at, ok := row[c].(time.Time)
+		return ok && h.e.Now().After(at), nil
+	})
+	apps := h.model("authentik_core.application")
+	providers := h.model("authentik_core.provider")
+	h.compute("authentik_core.application.launch_url", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		if u, _ := row[col(apps, "meta_launch_url")].(string); u != "" {
+			return u, nil
+		}
+		p, err := one(ctx, tx, providers, row[col(apps, "provider")])
+		if err != nil || p == nil {
+			return nil, err
+		}
+		return h.providerLaunchURL(ctx, tx, p)
+	})
+	h.compute("authentik_core.application.meta_icon", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		return h.mediaURL(ctx, row[col(apps, "meta_icon")]), nil
+	})
+	// Sessions: the API user agent is parsed by authentik; we report the
+	// raw string split into the ua-parser shape with what we can tell.
+	h.compute("authentik_core.authenticatedsession.current", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		return false, nil
+	})
+	h.compute("authentik_core.authenticatedsession.user_agent", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		ua, _ := row[col(m, "last_user_agent")].(string)
+		return ParseUserAgent(ua), nil
+	})
+	h.compute("authentik_core.authenticatedsession.geo_ip", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		return nil, nil
+	})
+}
+
+// GroupNumPK is authentik's Group.num_pk: int(str(uuid.int)[:5]).
+func GroupNumPK(pk string) int64 {
+	u, err := uuid.Parse(pk)
+	if err != nil {
+		return 0
+	}
+	n := new(big.Int).SetBytes(u[:]).String()
+	if len(n) > 5 {
+		n = n[:5]
+	}
+	var v int64
+	fmt.Sscan(n, &v)
+	return v
+}
+
+// mediaURL renders a stored file name as authentik's FileField URLs: names
+// that are URLs or /static paths as they are, else under /media/.
+func (h *hooks) mediaURL(ctx context.Context, v any) any {
+	name, _ := v.(string)
+	if name == "" {
+		return nil
+	}
+	if strings.Contains(name, "://") || strings.HasPrefix(name, "/static") {
+		return name
+	}
+	return "/media/" + strings.TrimPrefix(name, "/")
+}
+
+// ParseUserAgent returns the ua-parser shape authentik's API uses, with the
+// browser family recognised from common tokens.
+func ParseUserAgent(ua string) map[string]any {
+	family := "Other"
+	for _, cand := range []string{"Firefox", "Edg", "Chrome", "Safari", "curl", "Go-http-client", "python-requests"} {
+		if strings.Contains(ua, cand) {
+			family = cand
+			if cand == "Edg" {
+				family = "Edge"
+			}
+			break
+		}
+	}
+	osFamily := "Other"
+	for _, cand := range []string{"Windows", "Mac OS X", "Android", "iPhone", "Linux"} {
+		if strings.Contains(ua, cand) {
+			osFamily = cand
+			break
+		}
+	}
+	part := func(fam string) map[string]any {
+		return map[string]any{"family": fam, "major": "", "minor": "", "patch": ""}
+	}
+	os := part(osFamily)
+	os["patch_minor"] = ""
+	return map[string]any{
+		"device":     map[string]any{"brand": "", "family": "Other", "model": ""},
+		"os":         os,
+		"user_agent": part(family),
+		"string":     ua,
+	}
+}

@@ -1,0 +1,163 @@
+package modelhooks
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/store"
+)
+
+// Settings are the server values some hooks need.
+type Settings struct {
+	SecretKey string
+}
+
+// Register installs every hook on the engine.
+func Register(e *engine.Engine, s Settings) {
+	h := &hooks{e: e, s: s}
+	h.writes()
+	h.core()
+	h.flows()
+	h.crypto()
+	h.providers()
+	h.misc()
+}
+
+type hooks struct {
+	e *engine.Engine
+	s Settings
+}
+
+func (h *hooks) compute(key string, fn engine.ComputeFunc) { h.e.Hooks.Compute[key] = fn }
+
+func (h *hooks) beforeWrite(model string, fn engine.WriteFunc) {
+	h.e.Hooks.BeforeWrite[model] = append(h.e.Hooks.BeforeWrite[model], fn)
+}
+
+func (h *hooks) model(name string) *registry.Model {
+	m, ok := h.e.Registry.Model(name)
+	if !ok {
+		panic("modelhooks: unknown model " + name)
+	}
+	return m
+}
+
+// col returns the column of a stored field.
+func col(m *registry.Model, field string) string {
+	f, ok := m.Field(field)
+	if !ok || !f.Stored() {
+		panic("modelhooks: " + m.Name + " has no stored field " + field)
+	}
+	return f.Column
+}
+
+func hasCol(m *registry.Model, field string) (string, bool) {
+	f, ok := m.Field(field)
+	if !ok || !f.Stored() {
+		return "", false
+	}
+	return f.Column, true
+}
+
+func isEmpty(v any) bool {
+	s, ok := v.(string)
+	return v == nil || ok && s == ""
+}
+
+// one loads a single row by pk (nil when missing).
+func one(ctx context.Context, tx store.Tx, m *registry.Model, pk any) (store.Row, error) {
+	if pk == nil {
+		return nil, nil
+	}
+	rows, err := tx.Select(ctx, store.Query{Table: m.Table, Where: store.Eq(m.PKColumn, pk), Limit: 1})
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return rows[0], nil
+}
+
+// TokenDuration is authentik's default_token_duration: 30 minutes.
+const TokenDuration = 30 * time.Minute
+
+// writes installs the values models generate on save.
+func (h *hooks) writes() {
+	// ExpiringModel: expires defaults to now + 30 minutes.
+	h.beforeWrite("*", func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body engine.Object) error {
+		if old != nil {
+			return nil
+		}
+		if c, ok := hasCol(m, "expires"); ok && row[c] == nil {
+			if _, expiring := hasCol(m, "expiring"); expiring {
+				row[c] = store.NowUTC(h.e.Now().Add(TokenDuration))
+			}
+		}
+		return nil
+	})
+	h.beforeWrite("authentik_core.token", func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body engine.Object) error {
+		if old == nil && isEmpty(row[col(m, "key")]) {
+			row[col(m, "key")] = engine.RandomString(128, engine.Alphanumeric)
+		}
+		return nil
+	})
+	h.beforeWrite("authentik_core.user", func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body engine.Object) error {
+		if old != nil {
+			return nil
+		}
+		now := store.NowUTC(h.e.Now())
+		if c, ok := hasCol(m, "password"); ok && isEmpty(row[c]) {
+			row[c] = "!" + engine.RandomString(40, engine.Alphanumeric)
+		}
+		for _, f := range []string{"date_joined", "password_change_date"} {
+			if c, ok := hasCol(m, f); ok && row[c] == nil {
+				row[c] = now
+			}
+		}
+		if c, ok := hasCol(m, "uuid"); ok && row[c] == nil {
+			row[c] = h.e.NewUUID()
+		}
+		return nil
+	})
+	generated := map[string]map[string]int{
+		"authentik_providers_oauth2.oauth2provider": {"client_id": 40, "client_secret": 128},
+		"authentik_providers_radius.radiusprovider": {"shared_secret": 128},
+		"authentik_sources_plex.plexsource":         {"client_id": 40},
+	}
+	for model, fields := range generated {
+		fields := fields
+		h.beforeWrite(model, func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body engine.Object) error {
+			if old != nil {
+				return nil
+			}
+			for f, n := range fields {
+				if c, ok := hasCol(m, f); ok && isEmpty(row[c]) {
+					row[c] = engine.RandomString(n, engine.Alphanumeric)
+				}
+			}
+			return nil
+		})
+	}
+	// Invitations record who created them.
+	h.beforeWrite("authentik_stages_invitation.invitation", func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body engine.Object) error {
+		if c, ok := hasCol(m, "created_by"); ok && old == nil && row[c] == nil {
+			if a, ok := engine.ActorFrom(ctx); ok {
+				row[c] = a.UserPK
+			}
+		}
+		return nil
+	})
+}
+
+// reverseCount counts rows of model `from` whose field points at pk.
+func reverseRows(ctx context.Context, tx store.Tx, from *registry.Model, field string, pk any) ([]store.Row, error) {
+	return tx.Select(ctx, store.Query{Table: from.Table, Where: store.Eq(col(from, field), pk), OrderBy: []store.Order{{Column: from.PKColumn}}})
+}
+
+func str(v any) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,105 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/akgo/akgo/internal/store"
+	"github.com/akgo/akgo/internal/store/postgres"
+	"github.com/akgo/akgo/internal/store/sqldb"
+	"github.com/akgo/akgo/internal/store/storetest"
+)
+
+const envURL = "AKGO_TEST_POSTGRES_URL"
+
+func baseURL(tb testing.TB) string {
+	tb.Helper()
+	u := os.Getenv(envURL)
+	if u == "" {
+		tb.Skip("set AKGO_TEST_POSTGRES_URL to run PostgreSQL tests")
+	}
+	return u
+}
+
+// withSchema returns base with the schema parameter set.
+func withSchema(tb testing.TB, base, schema string) string {
+	tb.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("schema", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// freshSchema names a new schema and drops it when tb ends, after every
+// store opened on it was closed (cleanups run last-registered first).
+func freshSchema(tb testing.TB, base string) string {
+	tb.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "akgo_test_" + hex.EncodeToString(b)
+	tb.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			tb.Error(err)
+			return
+		}
+		defer db.Close()
+		if _, err := db.ExecContext(context.Background(), "DROP SCHEMA IF EXISTS "+sqldb.Quote(schema)+" CASCADE"); err != nil {
+			tb.Error(err)
+		}
+	})
+	return schema
+}
+
+// opener gives each test its own schema; a second call with the same test
+// opens another store on that schema.
+func opener(base string) storetest.Opener {
+	var mu sync.Mutex
+	schemas := map[*testing.T]string{}
+	return func(t *testing.T) store.Store {
+		t.Helper()
+		mu.Lock()
+		schema, ok := schemas[t]
+		if !ok {
+			schema = freshSchema(t, base)
+			schemas[t] = schema
+		}
+		mu.Unlock()
+		s, err := postgres.Open(t.Context(), withSchema(t, base, schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, opener(baseURL(t)))
+}
+
+func benchStore(b *testing.B) store.Store {
+	base := baseURL(b)
+	s, err := postgres.Open(b.Context(), withSchema(b, base, freshSchema(b, base)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func BenchmarkGetByPK(b *testing.B)  { storetest.BenchGetByPK(b, benchStore(b)) }
+func BenchmarkInsert(b *testing.B)   { storetest.BenchInsert(b, benchStore(b)) }
+func BenchmarkListPage(b *testing.B) { storetest.BenchListPage(b, benchStore(b)) }

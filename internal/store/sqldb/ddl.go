@@ -1,0 +1,164 @@
+package sqldb
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/akgo/akgo/internal/store"
+)
+
+// ddl accumulates the statements of one migration. Foreign keys that a
+// dialect adds with ALTER TABLE are collected in late and run after every
+// other step, so tables of one migration may reference each other in any
+// order (including cycles).
+type ddl struct {
+	d    Dialect
+	stmt []string
+	late []string
+}
+
+func quoteList(cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = Quote(c)
+	}
+	return strings.Join(q, ", ")
+}
+
+func (g *ddl) columnDef(c *store.Column) string {
+	var b strings.Builder
+	b.WriteString(Quote(c.Name))
+	b.WriteByte(' ')
+	b.WriteString(g.d.ColumnType(c.Type))
+	if !c.Nullable {
+		b.WriteString(" NOT NULL")
+	}
+	if c.Default != nil {
+		v, _ := canonical(c.Type, c.Default) // validated by BuildSchema
+		b.WriteString(" DEFAULT ")
+		b.WriteString(g.d.Literal(c.Type, v))
+	}
+	return b.String()
+}
+
+// references is the REFERENCES clause. Deferring the check to COMMIT lets a
+// transaction write rows in any order; RESTRICT stays immediate on both
+// backends by definition, which is what makes a blocked delete visible at
+// the DELETE itself.
+func (g *ddl) references(c *store.Column) string {
+	return fmt.Sprintf("REFERENCES %s (%s) ON DELETE %s DEFERRABLE INITIALLY DEFERRED",
+		Quote(c.Ref.Table), Quote(c.Ref.Column), onDelete(c.Ref))
+}
+
+func (g *ddl) createTable(t *store.Table, ifNotExists bool) {
+	var defs []string
+	pkInline := false
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		if t.AutoIncrement && c.Name == t.PK[0] {
+			def, inline := g.d.AutoIncrementColumn()
+			pkInline = inline
+			defs = append(defs, Quote(c.Name)+" "+def)
+			continue
+		}
+		def := g.columnDef(c)
+		if isPK(t, c.Name) && c.Nullable {
+			def += " NOT NULL"
+		}
+		defs = append(defs, def)
+	}
+	if !pkInline {
+		defs = append(defs, fmt.Sprintf("CONSTRAINT %s PRIMARY KEY (%s)",
+			Quote(g.d.ConstraintName(pkName(t.Name))), quoteList(t.PK)))
+	}
+	for _, u := range t.Unique {
+		defs = append(defs, fmt.Sprintf("CONSTRAINT %s UNIQUE (%s)",
+			Quote(g.d.ConstraintName(store.UniqueName(t.Name, u))), quoteList(u)))
+	}
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		if c.Ref == nil {
+			continue
+		}
+		fk := fmt.Sprintf("CONSTRAINT %s FOREIGN KEY (%s) %s",
+			Quote(g.d.ConstraintName(fkName(t.Name, c.Name))), Quote(c.Name), g.references(c))
+		if g.d.InlineForeignKeys() {
+			defs = append(defs, fk)
+		} else {
+			g.late = append(g.late, fmt.Sprintf("ALTER TABLE %s ADD %s", Quote(t.Name), fk))
+		}
+	}
+	ine := ""
+	if ifNotExists {
+		ine = "IF NOT EXISTS "
+	}
+	g.stmt = append(g.stmt, fmt.Sprintf("CREATE TABLE %s%s (\n\t%s\n)%s",
+		ine, Quote(t.Name), strings.Join(defs, ",\n\t"), g.d.TableOptions()))
+	for _, ix := range t.Indexes {
+		g.index(t.Name, ix, ifNotExists)
+	}
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		if c.Ref != nil && !leadsIndex(t, c.Name) {
+			g.index(t.Name, []string{c.Name}, ifNotExists)
+		}
+	}
+}
+
+func (g *ddl) index(table string, cols []string, ifNotExists bool) {
+	ine := ""
+	if ifNotExists {
+		ine = "IF NOT EXISTS "
+	}
+	g.stmt = append(g.stmt, fmt.Sprintf("CREATE INDEX %s%s ON %s (%s)",
+		ine, Quote(g.d.ConstraintName(indexName(table, cols))), Quote(table), quoteList(cols)))
+}
+
+func (g *ddl) addColumn(t *store.Table, c *store.Column) error {
+	if !c.Nullable && c.Default == nil {
+		// Existing rows need a value; both backends reject this anyway, but
+		// with different messages.
+		return fmt.Errorf("AddColumn %s.%s: a NOT NULL column needs a default", t.Name, c.Name)
+	}
+	def := g.columnDef(c)
+	if c.Ref != nil && g.d.InlineForeignKeys() {
+		def += fmt.Sprintf(" CONSTRAINT %s %s", Quote(g.d.ConstraintName(fkName(t.Name, c.Name))), g.references(c))
+	}
+	g.stmt = append(g.stmt, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s", Quote(t.Name), def))
+	if c.Ref != nil {
+		if !g.d.InlineForeignKeys() {
+			g.late = append(g.late, fmt.Sprintf("ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) %s",
+				Quote(t.Name), Quote(g.d.ConstraintName(fkName(t.Name, c.Name))), Quote(c.Name), g.references(c)))
+		}
+		g.index(t.Name, []string{c.Name}, false)
+	}
+	return nil
+}
+
+func isPK(t *store.Table, col string) bool {
+	for _, p := range t.PK {
+		if p == col {
+			return true
+		}
+	}
+	return false
+}
+
+// leadsIndex reports whether col is the first column of an index the table
+// already has, which serves foreign-key lookups as well as a dedicated one.
+func leadsIndex(t *store.Table, col string) bool {
+	if t.PK[0] == col {
+		return true
+	}
+	for _, u := range t.Unique {
+		if u[0] == col {
+			return true
+		}
+	}
+	for _, ix := range t.Indexes {
+		if ix[0] == col {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,313 @@
+package sqldb
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/akgo/akgo/internal/store"
+)
+
+// builder renders one statement. Identifiers come from registered
+// descriptors and are checked against them before being quoted; every value
+// is bound.
+type builder struct {
+	d    Dialect
+	sch  *Schema
+	buf  strings.Builder
+	args []any
+}
+
+func (b *builder) w(s string) { b.buf.WriteString(s) }
+
+func (b *builder) bind(v any) string {
+	b.args = append(b.args, v)
+	return b.d.Placeholder(len(b.args))
+}
+
+func (b *builder) table(name string) (*store.Table, error) {
+	t, ok := b.sch.Table(name)
+	if !ok {
+		return nil, fmt.Errorf("store: unknown table %q (not created by the migrations passed to Migrate)", name)
+	}
+	return t, nil
+}
+
+func column(t *store.Table, name string) (*store.Column, error) {
+	c, ok := t.Column(name)
+	if !ok {
+		return nil, fmt.Errorf("store: table %s has no column %q", t.Name, name)
+	}
+	return c, nil
+}
+
+// value converts v for column c and binds it.
+func (b *builder) value(c *store.Column, v any) (string, error) {
+	cv, err := canonical(c.Type, v)
+	if err != nil {
+		return "", fmt.Errorf("store: column %s: %w", c.Name, err)
+	}
+	return b.bind(b.d.Bind(c.Type, cv)), nil
+}
+
+// selectCols resolves the requested columns (all when nil).
+func selectCols(t *store.Table, names []string) ([]*store.Column, error) {
+	if len(names) == 0 {
+		cols := make([]*store.Column, len(t.Columns))
+		for i := range t.Columns {
+			cols[i] = &t.Columns[i]
+		}
+		return cols, nil
+	}
+	cols := make([]*store.Column, len(names))
+	for i, n := range names {
+		c, err := column(t, n)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = c
+	}
+	return cols, nil
+}
+
+// query renders a SELECT and returns the descriptors of its result columns.
+func (b *builder) query(q *store.Query) ([]*store.Column, error) {
+	t, err := b.table(q.Table)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := selectCols(t, q.Columns)
+	if err != nil {
+		return nil, err
+	}
+	b.w("SELECT ")
+	if q.Distinct {
+		b.w("DISTINCT ")
+	}
+	for i, c := range cols {
+		if i > 0 {
+			b.w(", ")
+		}
+		b.w(Quote(c.Name))
+	}
+	b.w(" FROM ")
+	b.w(Quote(t.Name))
+	if err := b.where(t, q.Where); err != nil {
+		return nil, err
+	}
+	if len(q.OrderBy) > 0 {
+		b.w(" ORDER BY ")
+		for i, o := range q.OrderBy {
+			c, err := column(t, o.Column)
+			if err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				b.w(", ")
+			}
+			b.w(Quote(c.Name))
+			if o.Desc {
+				b.w(" DESC")
+			} else {
+				b.w(" ASC")
+			}
+			if c.Nullable {
+				b.w(b.d.NullsOrder(o.Desc))
+			}
+		}
+	}
+	if q.Limit < 0 || q.Offset < 0 {
+		return nil, errors.New("store: negative limit or offset")
+	}
+	b.w(b.d.LimitOffset(q.Limit, q.Offset, b.bind))
+	return cols, nil
+}
+
+func (b *builder) where(t *store.Table, c store.Cond) error {
+	if c == nil {
+		return nil
+	}
+	if _, ok := c.(store.TrueCond); ok {
+		return nil
+	}
+	b.w(" WHERE ")
+	return b.cond(t, c)
+}
+
+var cmpOps = map[string]string{"=": "=", "!=": "<>", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+func (b *builder) cond(t *store.Table, c store.Cond) error {
+	switch c := c.(type) {
+	case nil, store.TrueCond:
+		b.w("1=1")
+	case store.FalseCond:
+		b.w("1=0")
+	case store.AndCond:
+		return b.junction(t, []store.Cond(c), " AND ", "1=1")
+	case store.OrCond:
+		return b.junction(t, []store.Cond(c), " OR ", "1=0")
+	case store.NotCond:
+		b.w("NOT (")
+		if err := b.cond(t, c.Cond); err != nil {
+			return err
+		}
+		b.w(")")
+	case store.CmpCond:
+		return b.cmp(t, c)
+	case store.InCond:
+		return b.in(t, c)
+	case store.InQueryCond:
+		col, err := column(t, c.Column)
+		if err != nil {
+			return err
+		}
+		if len(c.Query.Columns) != 1 {
+			return fmt.Errorf("store: InQuery on %s needs a subquery selecting exactly one column", c.Column)
+		}
+		b.w(Quote(col.Name))
+		b.w(" IN (")
+		if _, err := b.query(&c.Query); err != nil {
+			return err
+		}
+		b.w(")")
+	case store.LikeCond:
+		col, err := column(t, c.Column)
+		if err != nil {
+			return err
+		}
+		switch c.Mode {
+		case "contains", "prefix", "suffix", "exact":
+		default:
+			return fmt.Errorf("store: unknown like mode %q", c.Mode)
+		}
+		b.w(b.d.Like(Quote(col.Name), col.Type, c.Mode, c.Fold, c.Pattern, b.bind))
+	case store.NullCond:
+		col, err := column(t, c.Column)
+		if err != nil {
+			return err
+		}
+		b.w(Quote(col.Name))
+		if c.IsNull {
+			b.w(" IS NULL")
+		} else {
+			b.w(" IS NOT NULL")
+		}
+	case store.JSONContainsCond:
+		col, err := column(t, c.Column)
+		if err != nil {
+			return err
+		}
+		if col.Type != store.TypeJSON {
+			return fmt.Errorf("store: JSONContains on non-JSON column %s", c.Column)
+		}
+		doc, err := canonicalJSON(c.Value)
+		if err != nil {
+			return fmt.Errorf("store: JSONContains on %s: %w", c.Column, err)
+		}
+		if doc == nil {
+			doc = "null"
+		}
+		b.w(b.d.JSONContains(Quote(col.Name), doc.(string), b.bind))
+	case store.JSONPathCond:
+		col, err := column(t, c.Column)
+		if err != nil {
+			return err
+		}
+		if col.Type != store.TypeJSON {
+			return fmt.Errorf("store: JSONPath on non-JSON column %s", c.Column)
+		}
+		b.w(b.d.JSONPath(Quote(col.Name), c.Path, c.Value, b.bind))
+	default:
+		return fmt.Errorf("store: unsupported condition %T", c)
+	}
+	return nil
+}
+
+func (b *builder) junction(t *store.Table, cs []store.Cond, op, empty string) error {
+	if len(cs) == 0 {
+		b.w(empty)
+		return nil
+	}
+	b.w("(")
+	for i, c := range cs {
+		if i > 0 {
+			b.w(op)
+		}
+		if err := b.cond(t, c); err != nil {
+			return err
+		}
+	}
+	b.w(")")
+	return nil
+}
+
+func (b *builder) cmp(t *store.Table, c store.CmpCond) error {
+	col, err := column(t, c.Column)
+	if err != nil {
+		return err
+	}
+	op, ok := cmpOps[c.Op]
+	if !ok {
+		return fmt.Errorf("store: unknown comparison %q", c.Op)
+	}
+	cv, err := canonical(col.Type, c.Value)
+	switch {
+	case errors.Is(err, errInvalidUUID) && op == "=":
+		// No stored UUID can equal a malformed one; PostgreSQL would reject
+		// the literal instead, so answer the question without asking it.
+		b.w("1=0")
+		return nil
+	case errors.Is(err, errInvalidUUID) && op == "<>":
+		b.w(Quote(col.Name) + " IS NOT NULL")
+		return nil
+	case err != nil:
+		return fmt.Errorf("store: column %s: %w", col.Name, err)
+	}
+	if cv == nil {
+		switch op {
+		case "=":
+			b.w(Quote(col.Name) + " IS NULL")
+		case "<>":
+			b.w(Quote(col.Name) + " IS NOT NULL")
+		default:
+			return fmt.Errorf("store: %s %s nil", col.Name, c.Op)
+		}
+		return nil
+	}
+	b.w(Quote(col.Name))
+	b.w(" ")
+	b.w(op)
+	b.w(" ")
+	b.w(b.bind(b.d.Bind(col.Type, cv)))
+	return nil
+}
+
+func (b *builder) in(t *store.Table, c store.InCond) error {
+	col, err := column(t, c.Column)
+	if err != nil {
+		return err
+	}
+	var marks []string
+	for _, v := range c.Values {
+		cv, err := canonical(col.Type, v)
+		if errors.Is(err, errInvalidUUID) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: column %s: %w", col.Name, err)
+		}
+		if cv == nil {
+			continue // NULL is never IN anything
+		}
+		marks = append(marks, b.bind(b.d.Bind(col.Type, cv)))
+	}
+	if len(marks) == 0 {
+		b.w("1=0")
+		return nil
+	}
+	b.w(Quote(col.Name))
+	b.w(" IN (")
+	b.w(strings.Join(marks, ", "))
+	b.w(")")
+	return nil
+}

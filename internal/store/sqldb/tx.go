@@ -1,0 +1,328 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/akgo/akgo/internal/store"
+)
+
+// tx implements store.Tx on a connection inside an explicit transaction.
+type tx struct {
+	s        *DB
+	sch      *Schema
+	conn     *sql.Conn
+	readOnly bool
+	// failed is the first statement error. Every later call returns it, so
+	// SQLite (which keeps the transaction usable) behaves like PostgreSQL
+	// (which aborts it) and callers cannot come to depend on either.
+	failed error
+	// touched lists tables written by Insert/UpdateWhere, where a deferred
+	// foreign-key violation can come from.
+	touched []string
+}
+
+var _ store.Tx = (*tx)(nil)
+
+func (t *tx) touch(table string) {
+	for _, n := range t.touched {
+		if n == table {
+			return
+		}
+	}
+	t.touched = append(t.touched, table)
+}
+
+func (t *tx) touchedTables() []string { return t.touched }
+
+func (t *tx) begin(write bool) error {
+	if t.failed != nil {
+		return fmt.Errorf("store: transaction already failed: %w", t.failed)
+	}
+	if write && t.readOnly {
+		return store.ErrReadOnly
+	}
+	return nil
+}
+
+// fail records a database error after translating it.
+func (t *tx) fail(err error) error {
+	err = t.s.translate(err, t.sch)
+	if t.failed == nil {
+		t.failed = err
+	}
+	return err
+}
+
+func (t *tx) newBuilder() *builder { return &builder{d: t.s.d, sch: t.sch} }
+
+func (t *tx) Insert(ctx context.Context, table string, row store.Row) (int64, error) {
+	if err := t.begin(true); err != nil {
+		return 0, err
+	}
+	b := t.newBuilder()
+	tbl, err := b.table(table)
+	if err != nil {
+		return 0, err
+	}
+	var cols, marks []string
+	explicitID := false
+	for i := range tbl.Columns {
+		c := &tbl.Columns[i]
+		v, ok := row[c.Name]
+		if !ok {
+			continue
+		}
+		if tbl.AutoIncrement && c.Name == tbl.PK[0] {
+			if v == nil {
+				continue // let the database generate it
+			}
+			explicitID = true
+		}
+		m, err := b.value(c, v)
+		if err != nil {
+			return 0, err
+		}
+		cols = append(cols, Quote(c.Name))
+		marks = append(marks, m)
+	}
+	if err := unknownColumns(tbl, row); err != nil {
+		return 0, err
+	}
+	b.w("INSERT INTO ")
+	b.w(Quote(tbl.Name))
+	if len(cols) == 0 {
+		b.w(" DEFAULT VALUES")
+	} else {
+		b.w(" (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")")
+	}
+	t.touch(tbl.Name)
+	if !tbl.AutoIncrement {
+		if _, err := t.conn.ExecContext(ctx, b.buf.String(), b.args...); err != nil {
+			return 0, t.fail(err)
+		}
+		return 0, nil
+	}
+	b.w(" RETURNING " + Quote(tbl.PK[0]))
+	var id int64
+	if err := t.conn.QueryRowContext(ctx, b.buf.String(), b.args...).Scan(&id); err != nil {
+		return 0, t.fail(err)
+	}
+	if explicitID {
+		if q := t.s.d.AfterExplicitID(tbl.Name, tbl.PK[0]); q != "" {
+			if _, err := t.conn.ExecContext(ctx, q); err != nil {
+				return 0, t.fail(err)
+			}
+		}
+	}
+	return id, nil
+}
+
+func unknownColumns(tbl *store.Table, row store.Row) error {
+	for k := range row {
+		if _, ok := tbl.Column(k); !ok {
+			return fmt.Errorf("store: table %s has no column %q", tbl.Name, k)
+		}
+	}
+	return nil
+}
+
+func (t *tx) UpdateWhere(ctx context.Context, table string, where store.Cond, set store.Row) (int64, error) {
+	if err := t.begin(true); err != nil {
+		return 0, err
+	}
+	if len(set) == 0 {
+		return t.Count(ctx, store.Query{Table: table, Where: where})
+	}
+	b := t.newBuilder()
+	tbl, err := b.table(table)
+	if err != nil {
+		return 0, err
+	}
+	if err := unknownColumns(tbl, set); err != nil {
+		return 0, err
+	}
+	b.w("UPDATE " + Quote(tbl.Name) + " SET ")
+	n := 0
+	for i := range tbl.Columns {
+		c := &tbl.Columns[i]
+		v, ok := set[c.Name]
+		if !ok {
+			continue
+		}
+		if n > 0 {
+			b.w(", ")
+		}
+		n++
+		m, err := b.value(c, v)
+		if err != nil {
+			return 0, err
+		}
+		b.w(Quote(c.Name) + " = " + m)
+	}
+	if err := b.where(tbl, where); err != nil {
+		return 0, err
+	}
+	t.touch(tbl.Name)
+	res, err := t.conn.ExecContext(ctx, b.buf.String(), b.args...)
+	if err != nil {
+		return 0, t.fail(err)
+	}
+	return res.RowsAffected()
+}
+
+func (t *tx) DeleteWhere(ctx context.Context, table string, where store.Cond) (int64, error) {
+	if err := t.begin(true); err != nil {
+		return 0, err
+	}
+	b := t.newBuilder()
+	tbl, err := b.table(table)
+	if err != nil {
+		return 0, err
+	}
+	b.w("DELETE FROM " + Quote(tbl.Name))
+	if err := b.where(tbl, where); err != nil {
+		return 0, err
+	}
+	res, err := t.conn.ExecContext(ctx, b.buf.String(), b.args...)
+	if err != nil {
+		err = t.s.translate(err, t.sch)
+		var fk *store.ForeignKeyError
+		if errors.As(err, &fk) && fk.Table == "" {
+			// Only RESTRICT fails at the DELETE itself (the other checks are
+			// deferred); find which reference blocked it while the
+			// transaction still can answer.
+			fk.Table, fk.Column = t.blockingReference(ctx, tbl, where)
+		}
+		return 0, t.fail(err)
+	}
+	return res.RowsAffected()
+}
+
+// blockingReference looks for a RESTRICT reference to one of the rows
+// matched by where. It is only reached on backends that keep the
+// transaction usable after a failed statement.
+func (t *tx) blockingReference(ctx context.Context, tbl *store.Table, where store.Cond) (string, string) {
+	for _, ref := range t.sch.ReferencesTo(tbl.Name) {
+		if onDelete(&ref.Ref) != store.Restrict {
+			continue
+		}
+		b := t.newBuilder()
+		b.w("SELECT 1 FROM " + Quote(ref.Table) + " WHERE " + Quote(ref.Column) + " IN (SELECT " + Quote(ref.Ref.Column) + " FROM " + Quote(tbl.Name))
+		if err := b.where(tbl, where); err != nil {
+			continue
+		}
+		b.w(") LIMIT 1")
+		var one int
+		if err := t.conn.QueryRowContext(ctx, b.buf.String(), b.args...).Scan(&one); err == nil {
+			return ref.Table, ref.Column
+		}
+	}
+	return "", ""
+}
+
+func (t *tx) Select(ctx context.Context, q store.Query) ([]store.Row, error) {
+	if err := t.begin(false); err != nil {
+		return nil, err
+	}
+	b := t.newBuilder()
+	cols, err := b.query(&q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.conn.QueryContext(ctx, b.buf.String(), b.args...)
+	if err != nil {
+		return nil, t.fail(err)
+	}
+	defer rows.Close()
+	raw := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range raw {
+		ptrs[i] = &raw[i]
+	}
+	out := []store.Row{}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, t.fail(err)
+		}
+		r := make(store.Row, len(cols))
+		for i, c := range cols {
+			v, err := decode(c.Type, raw[i])
+			if err != nil {
+				return nil, fmt.Errorf("store: %s.%s: %w", q.Table, c.Name, err)
+			}
+			r[c.Name] = v
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.fail(err)
+	}
+	return out, nil
+}
+
+func (t *tx) Count(ctx context.Context, q store.Query) (int64, error) {
+	if err := t.begin(false); err != nil {
+		return 0, err
+	}
+	b := t.newBuilder()
+	if q.Distinct || q.Limit > 0 || q.Offset > 0 {
+		// The count must see the same rows Select would return.
+		q.OrderBy = nil
+		if !q.Distinct {
+			tbl, err := b.table(q.Table)
+			if err != nil {
+				return 0, err
+			}
+			q.Columns = tbl.PK
+		}
+		b.w("SELECT COUNT(*) FROM (")
+		if _, err := b.query(&q); err != nil {
+			return 0, err
+		}
+		b.w(") AS " + Quote("counted"))
+	} else {
+		tbl, err := b.table(q.Table)
+		if err != nil {
+			return 0, err
+		}
+		b.w("SELECT COUNT(*) FROM " + Quote(tbl.Name))
+		if err := b.where(tbl, q.Where); err != nil {
+			return 0, err
+		}
+	}
+	var n int64
+	if err := t.conn.QueryRowContext(ctx, b.buf.String(), b.args...).Scan(&n); err != nil {
+		return 0, t.fail(err)
+	}
+	return n, nil
+}
+
+func (t *tx) Exec(ctx context.Context, q string, args ...any) error {
+	if err := t.begin(false); err != nil {
+		return err
+	}
+	bound := make([]any, len(args))
+	for i, a := range args {
+		bound[i] = t.s.d.BindRaw(a)
+	}
+	if _, err := t.conn.ExecContext(ctx, t.s.d.RewritePlaceholders(q), bound...); err != nil {
+		return t.fail(err)
+	}
+	return nil
+}
+
+// execDDL runs schema statements verbatim (RawSQL steps may contain "?"
+// operators that must not be rewritten).
+func (t *tx) execDDL(ctx context.Context, q string) error {
+	if err := t.begin(true); err != nil {
+		return err
+	}
+	if _, err := t.conn.ExecContext(ctx, q); err != nil {
+		return t.fail(fmt.Errorf("%w\n%s", err, q))
+	}
+	return nil
+}

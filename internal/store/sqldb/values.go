@@ -1,0 +1,365 @@
+package sqldb
+
+import (
+	"bytes"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/akgo/akgo/internal/store"
+)
+
+// TimeLayout is the fixed-width UTC text form used where a backend has no
+// native timestamp type: every value has the same length, so comparing the
+// text compares the instants.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// errInvalidUUID lets conditions treat a malformed UUID as "matches
+// nothing" instead of failing the whole query, while writes still reject it.
+var errInvalidUUID = errors.New("invalid uuid")
+
+// canonical converts a caller value for a column of type ct into the single
+// Go representation sqldb works with: string (text, uuid, json text), int64,
+// float64, bool, time.Time (UTC, microseconds) or []byte. nil means NULL.
+// Dialects then map that representation to what their driver binds.
+func canonical(ct store.ColumnType, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	// json.RawMessage must be seen before the generic unwrapping below, which
+	// would otherwise treat it as plain bytes.
+	if ct == store.TypeJSON {
+		return canonicalJSON(v)
+	}
+	v, err := unwrap(v)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	switch ct {
+	case store.TypeText:
+		if s, ok := asString(v); ok {
+			return s, nil
+		}
+	case store.TypeInt:
+		if n, ok := asInt(v); ok {
+			return n, nil
+		}
+	case store.TypeFloat:
+		if f, ok := asFloat(v); ok {
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return nil, fmt.Errorf("float %v cannot be stored portably", f)
+			}
+			return f, nil
+		}
+	case store.TypeBool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Bool {
+			return rv.Bool(), nil
+		}
+	case store.TypeUUID:
+		if s, ok := asString(v); ok {
+			return CanonicalUUID(s)
+		}
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Array && rv.Len() == 16 && rv.Type().Elem().Kind() == reflect.Uint8 {
+			var b [16]byte
+			reflect.Copy(reflect.ValueOf(b[:]), rv)
+			return formatUUID(b), nil
+		}
+		if s, ok := v.(fmt.Stringer); ok {
+			return CanonicalUUID(s.String())
+		}
+	case store.TypeTime:
+		switch t := v.(type) {
+		case time.Time:
+			return store.NowUTC(t), nil
+		case string:
+			parsed, err := ParseTime(t)
+			if err != nil {
+				return nil, err
+			}
+			return parsed, nil
+		}
+	case store.TypeBytes:
+		switch b := v.(type) {
+		case []byte:
+			return b, nil
+		case string:
+			return []byte(b), nil
+		}
+	default:
+		return nil, fmt.Errorf("unknown column type %q", ct)
+	}
+	return nil, fmt.Errorf("cannot store %T in a %s column", v, ct)
+}
+
+// unwrap dereferences pointers and resolves driver.Valuer (uuid.UUID,
+// sql.NullString, ...) so callers can pass the types they already have.
+func unwrap(v any) (any, error) {
+	for i := 0; i < 8; i++ {
+		switch x := v.(type) {
+		case nil:
+			return nil, nil
+		case time.Time, []byte, string, int64, float64, bool:
+			return v, nil
+		case driver.Valuer:
+			rv := reflect.ValueOf(v)
+			if rv.Kind() == reflect.Pointer && rv.IsNil() {
+				return nil, nil
+			}
+			nv, err := x.Value()
+			if err != nil {
+				return nil, err
+			}
+			v = nv
+			continue
+		}
+		rv := reflect.ValueOf(v)
+		if rv.Kind() != reflect.Pointer {
+			return v, nil
+		}
+		if rv.IsNil() {
+			return nil, nil
+		}
+		v = rv.Elem().Interface()
+	}
+	return v, nil
+}
+
+func asString(v any) (string, bool) {
+	if s, ok := v.(string); ok {
+		return s, true
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.String {
+		return rv.String(), true
+	}
+	return "", false
+}
+
+func asInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int(), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		u := rv.Uint()
+		return int64(u), u <= math.MaxInt64
+	case reflect.Float32, reflect.Float64:
+		// Decoded JSON hands every number over as float64; accept it when it
+		// is integral so the engine need not convert request bodies.
+		f := rv.Float()
+		if f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
+			return int64(f), true
+		}
+	}
+	return 0, false
+}
+
+func asFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return rv.Float(), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return float64(rv.Uint()), true
+	}
+	return 0, false
+}
+
+// canonicalJSON returns compact JSON text. HTML escaping is off so the text
+// SQLite keeps is the same document PostgreSQL would return.
+func canonicalJSON(v any) (any, error) {
+	var raw []byte
+	switch x := v.(type) {
+	case json.RawMessage:
+		if x == nil {
+			return nil, nil
+		}
+		raw = x
+	case *json.RawMessage:
+		if x == nil || *x == nil {
+			return nil, nil
+		}
+		raw = *x
+	default:
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return nil, err
+		}
+		return string(bytes.TrimRight(buf.Bytes(), "\n")), nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	return buf.String(), nil
+}
+
+// CanonicalUUID accepts the hyphenated or plain hex form in any case and
+// returns the lowercase 8-4-4-4-12 form both backends compare equal.
+func CanonicalUUID(s string) (string, error) {
+	var hex []byte
+	switch len(s) {
+	case 36:
+		if s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+			return "", fmt.Errorf("%w %q", errInvalidUUID, s)
+		}
+		hex = make([]byte, 0, 32)
+		hex = append(hex, s[0:8]...)
+		hex = append(hex, s[9:13]...)
+		hex = append(hex, s[14:18]...)
+		hex = append(hex, s[19:23]...)
+		hex = append(hex, s[24:36]...)
+	case 32:
+		hex = []byte(s)
+	default:
+		return "", fmt.Errorf("%w %q", errInvalidUUID, s)
+	}
+	var b [16]byte
+	for i := 0; i < 16; i++ {
+		hi, ok1 := fromHex(hex[2*i])
+		lo, ok2 := fromHex(hex[2*i+1])
+		if !ok1 || !ok2 {
+			return "", fmt.Errorf("%w %q", errInvalidUUID, s)
+		}
+		b[i] = hi<<4 | lo
+	}
+	return formatUUID(b), nil
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+func formatUUID(b [16]byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, digits[c>>4], digits[c&15])
+	}
+	return string(out)
+}
+
+// ParseTime reads the fixed-width form and, for values written by hand
+// (defaults, raw SQL), any RFC 3339 timestamp.
+func ParseTime(s string) (time.Time, error) {
+	t, err := time.Parse(TimeLayout, s)
+	if err != nil {
+		t, err = time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("invalid time %q: %w", s, err)
+		}
+	}
+	return store.NowUTC(t), nil
+}
+
+// FormatTime renders t in TimeLayout.
+func FormatTime(t time.Time) string { return store.NowUTC(t).Format(TimeLayout) }
+
+// decode turns what a driver returned for a column of type ct into the Go
+// type documented on store.ColumnType. Both drivers' representations are
+// accepted so the dialects need no decoding hooks.
+func decode(ct store.ColumnType, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch ct {
+	case store.TypeText, store.TypeUUID:
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case []byte:
+			return string(x), nil
+		}
+	case store.TypeInt:
+		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case float64:
+			return int64(x), nil
+		}
+	case store.TypeFloat:
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case int64:
+			return float64(x), nil
+		}
+	case store.TypeBool:
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case int64:
+			return x != 0, nil
+		}
+	case store.TypeTime:
+		switch x := v.(type) {
+		case time.Time:
+			return x.UTC(), nil
+		case string:
+			return ParseTime(x)
+		case []byte:
+			return ParseTime(string(x))
+		}
+	case store.TypeJSON:
+		switch x := v.(type) {
+		case string:
+			return json.RawMessage(x), nil
+		case []byte:
+			return json.RawMessage(x), nil
+		}
+	case store.TypeBytes:
+		switch x := v.(type) {
+		case []byte:
+			if x == nil {
+				// SQL NULL arrived as untyped nil above; a nil slice is how
+				// a driver hands over an empty value.
+				return []byte{}, nil
+			}
+			return x, nil
+		case string:
+			return []byte(x), nil
+		}
+	}
+	return nil, fmt.Errorf("cannot read %T as %s", v, ct)
+}
+
+// formatFloat renders a float as an SQL literal both backends parse.
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -1,0 +1,68 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/akgo/akgo/internal/store"
+	"github.com/akgo/akgo/internal/store/sqlite"
+	"github.com/akgo/akgo/internal/store/storetest"
+)
+
+// opener gives each test its own database file; a second call with the
+// same test reopens that file.
+func opener() storetest.Opener {
+	var mu sync.Mutex
+	paths := map[*testing.T]string{}
+	return func(t *testing.T) store.Store {
+		t.Helper()
+		mu.Lock()
+		path, ok := paths[t]
+		if !ok {
+			path = filepath.Join(t.TempDir(), "sub", "akgo.db")
+			paths[t] = path
+		}
+		mu.Unlock()
+		s, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, opener())
+}
+
+func TestConformanceInMemory(t *testing.T) {
+	// In memory every Open is a new database, so only the tests that open
+	// once apply.
+	storetest.Run(t, func(t *testing.T) store.Store {
+		switch t.Name() {
+		case "TestConformanceInMemory/Reopen", "TestConformanceInMemory/Migrate/concurrent_calls_from_two_stores":
+			t.Skip("needs a second handle on the same database")
+		}
+		s, err := sqlite.Open(":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func benchStore(b *testing.B) store.Store {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func BenchmarkGetByPK(b *testing.B)  { storetest.BenchGetByPK(b, benchStore(b)) }
+func BenchmarkInsert(b *testing.B)   { storetest.BenchInsert(b, benchStore(b)) }
+func BenchmarkListPage(b *testing.B) { storetest.BenchListPage(b, benchStore(b)) }
