@@ -41,7 +41,6 @@ func IsSuperuser(ctx context.Context, tx store.Tx, reg *registry.Registry, userP
 	return false, nil
 }
 
-
 func column(m *registry.Model, field string) string {
 	f, ok := m.Field(field)
 	if !ok || !f.Stored() {
