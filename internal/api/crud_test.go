@@ -101,7 +101,7 @@ func crudScenario(t *testing.T, h *apitest.Harness, b *apitest.Builder, ep *regi
 		h.Do(http.MethodPatch, detail, map[string]any{}).Expect(t, http.StatusOK)
 		if _, ok := obj["name"].(string); ok {
 			if _, writable := b.Body(ep, false)["name"]; writable {
-				r := h.Do(http.MethodPatch, detail, map[string]any{"name": "renamed " + b.Unique()}).Expect(t, http.StatusOK).Object()
+				r := h.Do(http.MethodPatch, detail, map[string]any{"name": "renamed-" + b.Unique()}).Expect(t, http.StatusOK).Object()
 				if r["name"] == obj["name"] {
 					t.Errorf("patch name did not change it")
 				}

@@ -560,6 +560,13 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 		if f != nil && f.Hidden {
 			continue
 		}
+		if f != nil && f.Stored() && f.Ref != "" && f.Computed == "" && isObjectRef(prop) {
+			// A relation the serializer nests (e.g. Invitation.created_by).
+			if err := e.nested(ctx, tx, m, f, prop, rows, out, name, depth); err != nil {
+				return nil, fmt.Errorf("%s.%s: %w", m.Name, name, err)
+			}
+			continue
+		}
 		if f != nil && f.Stored() && f.Computed == "" {
 			for i, r := range rows {
 				v := toJSON(f.Kind, r[f.Column])
@@ -838,4 +845,13 @@ func (e *Engine) joinOf(m *registry.Model, f *registry.Field) (M2MJoin, bool) {
 		return M2MJoin{}, false
 	}
 	return e.Join(m, f)
+}
+
+// isObjectRef reports whether a property is a nested serializer (a $ref to
+// an object schema, possibly wrapped in allOf).
+func isObjectRef(p *openapi3.Schema) bool {
+	if len(p.AllOf) == 1 && p.AllOf[0].Value != nil {
+		return p.AllOf[0].Value.Type.Is("object") && p.AllOf[0].Ref != ""
+	}
+	return false
 }

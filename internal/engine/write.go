@@ -197,6 +197,15 @@ func (e *Engine) CreateTx(ctx context.Context, tx store.Tx, ep *registry.Endpoin
 	if err := e.checkRelations(ctx, tx, m, row, m2m, nil); err != nil {
 		return nil, err
 	}
+	verr := &ValidationError{}
+	for i := range m.Fields {
+		if f := &m.Fields[i]; requiredRef(f) && row[f.Column] == nil {
+			verr.Add(f.Name, "This field is required.")
+		}
+	}
+	if !verr.Empty() {
+		return nil, verr
+	}
 	if err := e.insertWithAncestors(ctx, tx, m, row); err != nil {
 		return nil, err
 	}
@@ -230,6 +239,15 @@ func (e *Engine) rowFromBody(m *registry.Model, schemaName string, body Object, 
 	for i := range m.Fields {
 		f := &m.Fields[i]
 		if _, inSchema := sch.Properties[f.Name]; !inSchema {
+			if v, given := body[f.Name]; create && given && requiredRef(f) {
+				// The model requires the relation but the serializer
+				// shows it read-only (user source connections' source):
+				// take it on create instead of failing like authentik.
+				if cv, msg := fromJSON(f.Kind, v); msg == "" {
+					row[f.Column] = cv
+					continue
+				}
+			}
 			// Not writable through this endpoint: server-side columns
 			// still start from their defaults.
 			if create && f.Stored() && f.HasDefault && f.Column != m.PKColumn {
@@ -347,8 +365,12 @@ func (e *Engine) insertWithAncestors(ctx context.Context, tx store.Tx, m *regist
 		}
 		r := row
 		if i > 0 {
-			r = store.Row{ModelColumn: m.Name}
+			r = store.Row{}
+			if cm.Abstract {
+				r[ModelColumn] = m.Name
+			}
 			copyShared(m, cm, row, r)
+			fillDefaults(cm, r)
 		}
 		if pks[i] != nil {
 			r[cm.PKColumn] = pks[i]
@@ -366,6 +388,19 @@ func (e *Engine) insertWithAncestors(ctx context.Context, tx store.Tx, m *regist
 		}
 	}
 	return nil
+}
+
+// fillDefaults gives an ancestor row's unset columns their defaults.
+func fillDefaults(m *registry.Model, r store.Row) {
+	for i := range m.Fields {
+		f := &m.Fields[i]
+		if !f.Stored() || !f.HasDefault || f.Column == m.PKColumn {
+			continue
+		}
+		if _, set := r[f.Column]; !set {
+			r[f.Column], _ = fromJSON(f.Kind, cloneDefault(f.Default))
+		}
+	}
 }
 
 // copyShared copies the stored fields an ancestor declares from the
@@ -706,4 +741,9 @@ func (e *Engine) translate(ep *registry.Endpoint, err error) error {
 		return Invalid("", "This object is referenced by other objects that protect it, or references an object that does not exist.")
 	}
 	return err
+}
+
+// requiredRef reports a foreign key the model cannot store without.
+func requiredRef(f *registry.Field) bool {
+	return f.Ref != "" && f.Stored() && !f.Nullable && !f.HasDefault && !f.Hidden
 }

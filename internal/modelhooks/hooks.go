@@ -24,6 +24,7 @@ func Register(e *engine.Engine, s Settings) {
 	h.crypto()
 	h.providers()
 	h.misc()
+	h.more()
 }
 
 type hooks struct {

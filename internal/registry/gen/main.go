@@ -512,7 +512,9 @@ func (g *generator) models() error {
 			if f.Column == "" && f.ReadOnly {
 				f.Computed = "auto"
 			}
-			if f.Column != "" && f.Default == "" && !f.required && !f.Nullable && !f.Hidden && f.inRequest && f.Ref == "" {
+			// Server-set columns the API shows as non-null start from
+			// their zero value, like Django fields with a blank default.
+			if f.Column != "" && f.Default == "" && !f.required && !f.Nullable && !f.Hidden && f.Ref == "" && (f.inRequest || f.ReadOnly) {
 				f.Default = zeroDefault(f)
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -179,11 +178,4 @@ func (s *DB) translate(err error, sch *Schema) error {
 		return err
 	}
 	return s.d.Translate(err, sch)
-}
-
-func wrapErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("store: %s: %w", op, err)
 }

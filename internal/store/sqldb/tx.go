@@ -183,6 +183,13 @@ func (t *tx) DeleteWhere(ctx context.Context, table string, where store.Cond) (i
 	if err != nil {
 		return 0, err
 	}
+	for _, ref := range t.sch.ReferencesTo(tbl.Name) {
+		if onDelete(&ref.Ref) == store.SetDefault {
+			// The default a row falls back to may itself be dangling, which
+			// is only noticed at COMMIT.
+			t.touch(ref.Table)
+		}
+	}
 	b.w("DELETE FROM " + Quote(tbl.Name))
 	if err := b.where(tbl, where); err != nil {
 		return 0, err

@@ -280,6 +280,9 @@ func formatUUID(b [16]byte) string {
 // ParseTime reads the fixed-width form and, for values written by hand
 // (defaults, raw SQL), any RFC 3339 timestamp.
 func ParseTime(s string) (time.Time, error) {
+	if t, ok := parseFixed(s); ok {
+		return t, nil
+	}
 	t, err := time.Parse(TimeLayout, s)
 	if err != nil {
 		t, err = time.Parse(time.RFC3339Nano, s)
@@ -288,6 +291,42 @@ func ParseTime(s string) (time.Time, error) {
 		}
 	}
 	return store.NowUTC(t), nil
+}
+
+// parseFixed reads TimeLayout without time.Parse's generality: every time
+// column of every SQLite row goes through here.
+func parseFixed(s string) (time.Time, bool) {
+	if len(s) != len(TimeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+		s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) (int, bool) {
+		n := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(5, 7)
+	day, ok3 := num(8, 10)
+	hour, ok4 := num(11, 13)
+	minute, ok5 := num(14, 16)
+	sec, ok6 := num(17, 19)
+	micro, ok7 := num(20, 26)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || month < 1 || month > 12 || day < 1 || day > 31 ||
+		hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, micro*1000, time.UTC)
+	if t.Day() != day { // 31 February and the like
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // FormatTime renders t in TimeLayout.

@@ -74,11 +74,20 @@ func Open(path string) (store.Store, error) {
 		return sqldb.New(sqldb.Config{Dialect: &dialect{memory: true}, Write: db}), nil
 	}
 
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("sqlite: creating %s: %w", dir, err)
-		}
+	if path == "" {
+		return nil, errors.New("sqlite: empty path")
 	}
+	// The database holds credentials and keys: only the owner may read it.
+	// SQLite gives the -wal and -shm files the mode of the database file, so
+	// creating that one first is enough.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: creating folder for %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	f.Close()
 	base := "file:" + escapePath(path) + "?_pragma=" + busy + "&_pragma=foreign_keys(1)"
 	write, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
 	if err != nil {

@@ -44,6 +44,8 @@ func TestConformanceInMemory(t *testing.T) {
 		switch t.Name() {
 		case "TestConformanceInMemory/Reopen", "TestConformanceInMemory/Migrate/concurrent_calls_from_two_stores":
 			t.Skip("needs a second handle on the same database")
+		case "TestConformanceInMemory/Concurrency":
+			t.Skip("one connection: a write inside a view would wait for itself")
 		}
 		s, err := sqlite.Open(":memory:")
 		if err != nil {

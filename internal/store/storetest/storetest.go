@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReadOnly", testReadOnly},
 		{"Exec", testExec},
 		{"Reopen", testReopen},
+		{"Concurrency", testConcurrency},
 		{"Invalid", testInvalid},
 	}
 	for _, tc := range tests {
@@ -1086,6 +1087,77 @@ func testReopen(t *testing.T, open Opener) {
 	if err := s2.Ping(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func testConcurrency(t *testing.T, open Opener) {
+	s := migrated(t, open)
+	t.Run("parallel writers and readers", func(t *testing.T) {
+		const writers, each = 4, 25
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*writers)
+		for w := 0; w < writers; w++ {
+			wg.Add(2)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					if err := s.Update(t.Context(), func(tx store.Tx) error {
+						_, err := tx.Insert(t.Context(), "pairs", store.Row{"a": fmt.Sprint("w", w), "b": i})
+						return err
+					}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}(w)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					if err := s.View(t.Context(), func(tx store.Tx) error {
+						_, err := tx.Count(t.Context(), store.Query{Table: "pairs"})
+						return err
+					}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if n := count(t, s, store.Query{Table: "pairs"}); n != writers*each {
+			t.Fatalf("%d rows, want %d", n, writers*each)
+		}
+	})
+	t.Run("a view reads one snapshot", func(t *testing.T) {
+		var before, after int64
+		err := s.View(t.Context(), func(tx store.Tx) error {
+			var err error
+			if before, err = tx.Count(t.Context(), store.Query{Table: "parents"}); err != nil {
+				return err
+			}
+			// Committed by another transaction while this one is open.
+			if err := s.Update(t.Context(), func(tx store.Tx) error {
+				_, err := tx.Insert(t.Context(), "parents", store.Row{"name": "concurrent"})
+				return err
+			}); err != nil {
+				return err
+			}
+			after, err = tx.Count(t.Context(), store.Query{Table: "parents"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before != after {
+			t.Fatalf("count changed inside one view: %d then %d", before, after)
+		}
+		if n := count(t, s, store.Query{Table: "parents"}); n != before+1 {
+			t.Fatalf("insert not visible afterwards: %d", n)
+		}
+	})
 }
 
 func testInvalid(t *testing.T, open Opener) {
