@@ -397,14 +397,16 @@ func testGroups(t *testing.T, e *env) {
 		{"search", e.c.CoreApi.CoreGroupsList(e.ctx).Search(name), 1},
 		{"members_by_username", e.c.CoreApi.CoreGroupsList(e.ctx).MembersByUsername([]string{u1.Username}), 1},
 	} {
-		page := call(f.req.Execute()).want(t, 200)
-		if int(page.Pagination.Count) != f.want || len(page.Results) != f.want {
-			t.Errorf("groups list by %s: count %v, %d results, want %d", f.name, page.Pagination.Count, len(page.Results), f.want)
-			continue
-		}
-		if f.want == 1 && page.Results[0].Pk != g.Pk {
-			t.Errorf("groups list by %s: got %q, want %q", f.name, page.Results[0].Pk, g.Pk)
-		}
+		t.Run("by_"+f.name, func(t *testing.T) {
+			page := call(f.req.Execute()).want(t, 200)
+			if int(page.Pagination.Count) != f.want || len(page.Results) != f.want {
+				t.Errorf("groups list by %s: count %v, %d results, want %d", f.name, page.Pagination.Count, len(page.Results), f.want)
+				return
+			}
+			if f.want == 1 && page.Results[0].Pk != g.Pk {
+				t.Errorf("groups list by %s: got %q, want %q", f.name, page.Results[0].Pk, g.Pk)
+			}
+		})
 	}
 
 	noContent(t)(e.c.CoreApi.CoreGroupsDestroy(e.ctx, g.Pk).Execute())
@@ -439,10 +441,12 @@ func testTokens(t *testing.T, e *env) {
 		{"user__username", e.c.CoreApi.CoreTokensList(e.ctx).UserUsername(u.Username)},
 		{"search", e.c.CoreApi.CoreTokensList(e.ctx).Search(ident)},
 	} {
-		page := call(f.req.Execute()).want(t, 200)
-		if page.Pagination.Count != 1 || len(page.Results) != 1 || page.Results[0].Identifier != ident {
-			t.Errorf("tokens list by %s: count %v, results %d", f.name, page.Pagination.Count, len(page.Results))
-		}
+		t.Run("by_"+f.name, func(t *testing.T) {
+			page := call(f.req.Execute()).want(t, 200)
+			if page.Pagination.Count != 1 || len(page.Results) != 1 || page.Results[0].Identifier != ident {
+				t.Errorf("tokens list by %s: count %v, results %d", f.name, page.Pagination.Count, len(page.Results))
+			}
+		})
 	}
 	all := call(e.c.CoreApi.CoreTokensList(e.ctx).Intent("api").Execute()).want(t, 200)
 	if !slices.ContainsFunc(all.Results, func(x api.Token) bool { return x.Identifier == ident }) {
@@ -528,31 +532,33 @@ func testFlowsListFilters(t *testing.T, e *env) {
 		{"ordering", e.c.FlowsApi.FlowsInstancesList(e.ctx).Ordering("-slug").PageSize(100),
 			[]string{authz.Slug, recovery.Slug}, nil},
 	} {
-		page := call(f.req.Execute()).want(t, 200)
-		slugs := flowSlugs(page.Results)
-		for _, s := range f.want {
-			if !slices.Contains(slugs, s) {
-				t.Errorf("flows list by %s: %v misses %s", f.name, slugs, s)
-			}
-		}
-		for _, s := range f.not {
-			if slices.Contains(slugs, s) {
-				t.Errorf("flows list by %s: %v has %s", f.name, slugs, s)
-			}
-		}
-		if int(page.Pagination.Count) != len(page.Results) {
-			t.Errorf("flows list by %s: count %v but %d results", f.name, page.Pagination.Count, len(page.Results))
-		}
-		if f.name == "designation" {
-			for _, r := range page.Results {
-				if r.Designation != api.FLOWDESIGNATIONENUM_AUTHORIZATION {
-					t.Errorf("?designation=authorization returned %s (%s)", r.Slug, r.Designation)
+		t.Run("by_"+f.name, func(t *testing.T) {
+			page := call(f.req.Execute()).want(t, 200)
+			slugs := flowSlugs(page.Results)
+			for _, s := range f.want {
+				if !slices.Contains(slugs, s) {
+					t.Errorf("flows list by %s: %v misses %s", f.name, slugs, s)
 				}
 			}
-		}
-		if f.name == "ordering" && !slices.IsSortedFunc(slugs, func(a, b string) int { return strings.Compare(b, a) }) {
-			t.Errorf("?ordering=-slug: %v is not in descending order", slugs)
-		}
+			for _, s := range f.not {
+				if slices.Contains(slugs, s) {
+					t.Errorf("flows list by %s: %v has %s", f.name, slugs, s)
+				}
+			}
+			if int(page.Pagination.Count) != len(page.Results) {
+				t.Errorf("flows list by %s: count %v but %d results", f.name, page.Pagination.Count, len(page.Results))
+			}
+			if f.name == "designation" {
+				for _, r := range page.Results {
+					if r.Designation != api.FLOWDESIGNATIONENUM_AUTHORIZATION {
+						t.Errorf("?designation=authorization returned %s (%s)", r.Slug, r.Designation)
+					}
+				}
+			}
+			if f.name == "ordering" && !slices.IsSortedFunc(slugs, func(a, b string) int { return strings.Compare(b, a) }) {
+				t.Errorf("?ordering=-slug: %v is not in descending order", slugs)
+			}
+		})
 	}
 }
 
@@ -673,10 +679,12 @@ func testExpressionPolicies(t *testing.T, e *env) {
 		{"name", e.c.PoliciesApi.PoliciesExpressionList(e.ctx).Name(name)},
 		{"search", e.c.PoliciesApi.PoliciesExpressionList(e.ctx).Search(name)},
 	} {
-		page := call(f.req.Execute()).want(t, 200)
-		if page.Pagination.Count != 1 || len(page.Results) != 1 || page.Results[0].Pk != p.Pk {
-			t.Errorf("expression policies by %s: count %v, %d results", f.name, page.Pagination.Count, len(page.Results))
-		}
+		t.Run("by_"+f.name, func(t *testing.T) {
+			page := call(f.req.Execute()).want(t, 200)
+			if page.Pagination.Count != 1 || len(page.Results) != 1 || page.Results[0].Pk != p.Pk {
+				t.Errorf("expression policies by %s: count %v, %d results", f.name, page.Pagination.Count, len(page.Results))
+			}
+		})
 	}
 }
 
@@ -744,10 +752,12 @@ func testScopeMappings(t *testing.T, e *env) {
 		{"name", e.c.PropertymappingsApi.PropertymappingsScopeList(e.ctx).Name(name)},
 		{"search", e.c.PropertymappingsApi.PropertymappingsScopeList(e.ctx).Search(name)},
 	} {
-		page := call(f.req.Execute()).want(t, 200)
-		if page.Pagination.Count != 1 || len(page.Results) != 1 || page.Results[0].Pk != m.Pk {
-			t.Errorf("scope mappings by %s: count %v, %d results", f.name, page.Pagination.Count, len(page.Results))
-		}
+		t.Run("by_"+f.name, func(t *testing.T) {
+			page := call(f.req.Execute()).want(t, 200)
+			if page.Pagination.Count != 1 || len(page.Results) != 1 || page.Results[0].Pk != m.Pk {
+				t.Errorf("scope mappings by %s: count %v, %d results", f.name, page.Pagination.Count, len(page.Results))
+			}
+		})
 	}
 }
 
@@ -853,20 +863,30 @@ func testRoles(t *testing.T, e *env) {
 }
 
 func testCertificateKeyPairs(t *testing.T, e *env) {
-	page := call(e.c.CryptoApi.CryptoCertificatekeypairsList(e.ctx).PageSize(100).Execute()).want(t, 200)
-	if int(page.Pagination.Count) != len(page.Results) {
-		t.Errorf("count %v but %d results", page.Pagination.Count, len(page.Results))
-	}
-	for _, kp := range page.Results {
-		if kp.Pk == "" || kp.Name == "" || kp.CertificateDownloadUrl == "" || kp.PrivateKeyDownloadUrl == "" {
-			t.Errorf("keypair %+v has empty pk, name or download URLs", kp)
-		}
-	}
-	filtered := call(e.c.CryptoApi.CryptoCertificatekeypairsList(e.ctx).HasKey(true).IncludeDetails(false).Execute()).want(t, 200)
-	for _, kp := range filtered.Results {
-		if !kp.PrivateKeyAvailable {
-			t.Errorf("?has_key=true returned %s without a private key", kp.Name)
-		}
+	for _, f := range []struct {
+		name string
+		req  api.ApiCryptoCertificatekeypairsListRequest
+		keep func(api.CertificateKeyPair) bool
+	}{
+		{"all", e.c.CryptoApi.CryptoCertificatekeypairsList(e.ctx).PageSize(100), nil},
+		{"by_has_key", e.c.CryptoApi.CryptoCertificatekeypairsList(e.ctx).HasKey(true),
+			func(kp api.CertificateKeyPair) bool { return kp.PrivateKeyAvailable }},
+		{"by_include_details", e.c.CryptoApi.CryptoCertificatekeypairsList(e.ctx).IncludeDetails(false), nil},
+	} {
+		t.Run(f.name, func(t *testing.T) {
+			page := call(f.req.Execute()).want(t, 200)
+			if int(page.Pagination.Count) != len(page.Results) {
+				t.Errorf("count %v but %d results", page.Pagination.Count, len(page.Results))
+			}
+			for _, kp := range page.Results {
+				if kp.Pk == "" || kp.Name == "" || kp.CertificateDownloadUrl == "" || kp.PrivateKeyDownloadUrl == "" {
+					t.Errorf("keypair %+v has an empty pk, name or download URL", kp)
+				}
+				if f.keep != nil && !f.keep(kp) {
+					t.Errorf("filter returned keypair %s that does not match", kp.Name)
+				}
+			}
+		})
 	}
 }
 
@@ -1152,14 +1172,17 @@ func shape(path string, typ reflect.Type, v any, problems *[]string) {
 }
 
 // authentikNulls are properties the schema declares as plain strings that
-// authentik itself answers with null (Django REST framework turns the
-// missing related object behind a ReadOnlyField source into None), so null
-// is as valid as a string there.
+// authentik 2023.10 itself answers with null, so null is as valid as a
+// string there: the assigned_* names of an unassigned provider (Django REST
+// framework turns the missing related object behind the field's source into
+// None) and UserGroup.parent_name of a group without parent (see
+// goauthentik/authentik#9097).
 var authentikNulls = map[string]bool{
 	"assigned_application_slug":             true,
 	"assigned_application_name":             true,
 	"assigned_backchannel_application_slug": true,
 	"assigned_backchannel_application_name": true,
+	"parent_name":                           true,
 }
 
 // nullable reports whether a required property of type typ may be null.

@@ -1462,7 +1462,7 @@ func generatedModels() []*Model {
 			},
 		},
 		{
-			Name: "authentik_stages_authenticator_validate.authenticatorvalidatestage", Table: "authentik_stages_authenticator_validate_authenticatorvalidatestage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
+			Name: "authentik_stages_authenticator_validate.authenticatorvalidatestage", Table: "authentik_stages_authenticator_validate_authenticatorv_af70c736", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Authenticator Validation Stage", VerboseNamePlural: "Authenticator Validation Stages", Component: "ak-stage-authenticator-validate-form",
 			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "not_configured_action", "device_classes", "configuration_stages", "last_auth_threshold", "webauthn_user_verification"}, DefaultOrdering: []string{"name"},
@@ -1483,7 +1483,7 @@ func generatedModels() []*Model {
 			},
 		},
 		{
-			Name: "authentik_stages_authenticator_webauthn.authenticatewebauthnstage", Table: "authentik_stages_authenticator_webauthn_authenticatewebauthnstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
+			Name: "authentik_stages_authenticator_webauthn.authenticatewebauthnstage", Table: "authentik_stages_authenticator_webauthn_authenticatewe_52bfa537", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "WebAuthn Authenticator Setup Stage", VerboseNamePlural: "WebAuthn Authenticator Setup Stages", Component: "ak-stage-authenticator-webauthn-form",
 			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "user_verification", "authenticator_attachment", "resident_key_requirement"}, DefaultOrdering: []string{"name"},

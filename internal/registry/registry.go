@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/akgo/akgo/internal/registry/ident"
 )
 
 // Kind is the value kind of a field, as stored and as seen in JSON.
@@ -146,7 +148,7 @@ func (m *Model) App() string { a, _, _ := strings.Cut(m.Name, "."); return a }
 func (m *Model) ModelName() string { _, b, _ := strings.Cut(m.Name, "."); return b }
 
 // M2MTable is the join table of a many-to-many field.
-func (m *Model) M2MTable(f *Field) string { return m.Table + "_" + f.Name }
+func (m *Model) M2MTable(f *Field) string { return ident.TableName(m.Table + "_" + f.Name) }
 
 // Op is a uniform view-set operation.
 type Op string

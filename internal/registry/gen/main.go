@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/akgo/akgo/internal/apispec"
+	"github.com/akgo/akgo/internal/registry/ident"
 )
 
 var allowMissing bool
@@ -612,6 +613,7 @@ func (g *generator) emit() ([]byte, error) {
 		if table == "" {
 			table = strings.ReplaceAll(n, ".", "_")
 		}
+		table = ident.TableName(table)
 		kc, ok := kindConst[om.PK.Kind]
 		if !ok {
 			return nil, fmt.Errorf("model %s: bad pk kind %q", n, om.PK.Kind)
