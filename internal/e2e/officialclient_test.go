@@ -574,6 +574,10 @@ func testFlowsUsedBy(t *testing.T, e *env) {
 	if u := used[i]; u.App != "authentik_flows" || u.ModelName != "flowstagebinding" || u.Action != api.USEDBYACTIONENUM_CASCADE {
 		t.Errorf("used_by entry = %+v, want app authentik_flows, model_name flowstagebinding, action CASCADE", u)
 	}
+	// name is str(obj): FlowStageBinding.__str__ in authentik.
+	if want := "Flow-stage binding #10 to " + f.Pk; used[i].Name != want {
+		t.Errorf("used_by entry name = %q, want %q", used[i].Name, want)
+	}
 	unused := e.flow(t, api.FLOWDESIGNATIONENUM_AUTHENTICATION)
 	if none := call(e.c.FlowsApi.FlowsInstancesUsedByList(e.ctx, unused.Slug).Execute()).want(t, 200); len(none) != 0 {
 		t.Errorf("used_by of an unreferenced flow = %+v, want []", none)

@@ -336,7 +336,11 @@ func (e *Engine) filterCond(m *registry.Model, f registry.Filter, vals []string)
 			vals = strings.Split(vals[0], ",")
 		}
 	}
-	c, err := e.pathCond(m, strings.Split(f.Path, "__"), f.Lookup, f.Kind, vals)
+	path := f.Path
+	if a, ok := m.Aliases[path]; ok {
+		path = a
+	}
+	c, err := e.pathCond(m, strings.Split(path, "__"), f.Lookup, f.Kind, vals)
 	if err != nil {
 		return nil, err
 	}
@@ -346,8 +350,13 @@ func (e *Engine) filterCond(m *registry.Model, f registry.Filter, vals []string)
 	return c, nil
 }
 
-// pathCond resolves a Django lookup path on m and compares it with vals.
+// PathCond resolves a Django lookup path ("groups__name") on m and
+// compares it with vals using lookup ("exact", "in", "icontains", ...).
 // It returns (nil, nil) when the path does not resolve.
+func (e *Engine) PathCond(m *registry.Model, path string, lookup string, kind registry.Kind, vals []string) (store.Cond, error) {
+	return e.pathCond(m, strings.Split(path, "__"), lookup, kind, vals)
+}
+
 func (e *Engine) pathCond(m *registry.Model, path []string, lookup string, kind registry.Kind, vals []string) (store.Cond, error) {
 	name := path[0]
 	if a, ok := m.Aliases[name]; ok {
@@ -473,6 +482,9 @@ func compare(field, col string, kind registry.Kind, lookup string, vals []string
 	}
 	return store.Eq(col, vs[0]), nil
 }
+
+// ParseBool parses a boolean query value as django-filter does.
+func ParseBool(field, s string) (bool, error) { return parseBool(field, s) }
 
 func parseBool(field, s string) (bool, error) {
 	switch strings.ToLower(s) {

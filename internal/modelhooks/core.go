@@ -150,3 +150,5 @@ func ParseUserAgent(ua string) map[string]any {
 		"string":     ua,
 	}
 }
+
+func parseUUID(s string) (uuid.UUID, error) { return uuid.Parse(s) }

@@ -25,6 +25,7 @@ func Register(e *engine.Engine, s Settings) {
 	h.providers()
 	h.misc()
 	h.more()
+	h.filters()
 }
 
 type hooks struct {

@@ -1,0 +1,24 @@
+// Package postgres is the PostgreSQL backend of store.Store, for
+// deployments with several replicas. It uses pgx through database/sql
+// (github.com/jackc/pgx/v5/stdlib) so it shares sqldb with the SQLite
+// backend; pgx still caches prepared statements per connection.
+//
+// Types: TEXT COLLATE "C", BIGINT, DOUBLE PRECISION, BOOLEAN, UUID,
+// TIMESTAMPTZ, JSONB, BYTEA. The "C" collation makes ordering and ILIKE
+// case folding byte-wise/ASCII, identical to SQLite, and lets btree indexes
+// serve LIKE 'prefix%'. Auto-increment keys are identity columns GENERATED
+// BY DEFAULT, so rows may be imported with their ids; the sequence is then
+// moved past them. JSON containment is @>, JSON paths are #>>.
+//
+// Migrations take pg_advisory_xact_lock keyed by the current schema inside
+// each migration transaction, so replicas starting together apply each
+// migration once; foreign keys are added after the tables of a migration,
+// so tables may reference each other in any order. Constraint names longer
+// than PostgreSQL's 63-byte limit are shortened with a hash suffix.
+//
+// The URL may carry "schema=<name>": the schema is created if missing and
+// becomes the search_path, which lets tests isolate themselves in one
+// database. The standard search_path runtime parameter works as well. View
+// runs in a REPEATABLE READ READ ONLY transaction, so it reads one snapshot
+// and writes fail with store.ErrReadOnly.
+package postgres
