@@ -42,8 +42,8 @@ type NotFoundError struct{ Detail string }
 
 func (e *NotFoundError) Error() string { return e.Detail }
 
-// ErrNotFound is the generic "No X matches the given query." of DRF.
-func notFound() error { return &NotFoundError{Detail: "No object found matching the query."} }
+// notFound is DRF's Http404 answer.
+func notFound() error { return &NotFoundError{Detail: "Not found."} }
 
 // ValidationError carries DRF-style field errors (400 ValidationError).
 type ValidationError struct {

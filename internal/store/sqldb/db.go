@@ -20,17 +20,14 @@ type Config struct {
 	Write *sql.DB
 	// Read runs View; nil means Write.
 	Read *sql.DB
-	// OnClose runs after both pools are closed (e.g. removing temp files).
-	OnClose func() error
 }
 
 // DB implements store.Store over database/sql.
 type DB struct {
-	d       Dialect
-	write   *sql.DB
-	read    *sql.DB
-	onClose func() error
-	schema  atomic.Pointer[Schema]
+	d      Dialect
+	write  *sql.DB
+	read   *sql.DB
+	schema atomic.Pointer[Schema]
 
 	closeOnce sync.Once
 	closeErr  error
@@ -41,7 +38,7 @@ var _ store.Store = (*DB)(nil)
 // New returns a store over the given pools. Until Migrate is called only
 // the migrations table is known.
 func New(cfg Config) *DB {
-	db := &DB{d: cfg.Dialect, write: cfg.Write, read: cfg.Read, onClose: cfg.OnClose}
+	db := &DB{d: cfg.Dialect, write: cfg.Write, read: cfg.Read}
 	if db.read == nil {
 		db.read = db.write
 	}
@@ -69,9 +66,6 @@ func (s *DB) Close() error {
 			errs = append(errs, s.read.Close())
 		}
 		errs = append(errs, s.write.Close())
-		if s.onClose != nil {
-			errs = append(errs, s.onClose())
-		}
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
