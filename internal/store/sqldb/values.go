@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"strconv"
 	"time"
 
 	"github.com/akgo/akgo/internal/store"
@@ -399,6 +398,3 @@ func decode(ct store.ColumnType, v any) (any, error) {
 	}
 	return nil, fmt.Errorf("cannot read %T as %s", v, ct)
 }
-
-// formatFloat renders a float as an SQL literal both backends parse.
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
