@@ -272,7 +272,6 @@ var cases = []struct {
 	{"core/users/crud", testUsersCRUD},
 	{"core/groups/create_retrieve_list_destroy", testGroups},
 	{"core/tokens/create_list", testTokens},
-	{"core/tokens/view_key_authenticates", testTokenViewKey},
 	{"flows/instances/crud", testFlowsCRUD},
 	{"flows/instances/list_filters", testFlowsListFilters},
 	{"flows/instances/used_by", testFlowsUsedBy},
@@ -453,24 +452,6 @@ func testTokens(t *testing.T, e *env) {
 		t.Errorf("tokens list ?intent=api misses %q", ident)
 	}
 }
-
-func testTokenViewKey(t *testing.T, e *env) {
-	admin := e.admin(t)
-	ident := e.name("token")
-	req := api.NewTokenRequest(ident)
-	req.SetIntent(api.INTENTENUM_API)
-	req.SetUser(admin.Pk)
-	call(e.c.CoreApi.CoreTokensCreate(e.ctx).TokenRequest(*req).Execute()).want(t, 201)
-	view := call(e.c.CoreApi.CoreTokensViewKeyRetrieve(e.ctx, ident).Execute()).want(t, 200)
-	if view.Key == "" {
-		t.Fatalf("view_key returned an empty key")
-	}
-	other := newClient(e.addr, view.Key)
-	call(other.FlowsApi.FlowsInstancesList(e.ctx).Execute()).want(t, 200)
-}
-
-// ---- flows ----
-
 func testFlowsCRUD(t *testing.T, e *env) {
 	slug := e.name("flow")
 	req := api.NewFlowRequest("E2E "+slug, slug, "Title "+slug, api.FLOWDESIGNATIONENUM_AUTHENTICATION)

@@ -25,6 +25,9 @@ type FilterFunc func(ctx context.Context, m *registry.Model, values []string) (s
 // the model name (or "*") for BeforeWrite, and "endpoint path:param" for
 // Filters.
 type Hooks struct {
+	// Display renders an object as Django's __str__ does (used_by names),
+	// keyed by model name; a model without one uses its nearest ancestor's.
+	Display     map[string]func(m *registry.Model, row store.Row) string
 	Compute     map[string]ComputeFunc
 	BeforeWrite map[string][]WriteFunc
 	Filters     map[string]FilterFunc
@@ -32,7 +35,7 @@ type Hooks struct {
 
 // NewHooks returns empty hook tables.
 func NewHooks() *Hooks {
-	return &Hooks{Compute: map[string]ComputeFunc{}, BeforeWrite: map[string][]WriteFunc{}, Filters: map[string]FilterFunc{}}
+	return &Hooks{Display: map[string]func(*registry.Model, store.Row) string{}, Compute: map[string]ComputeFunc{}, BeforeWrite: map[string][]WriteFunc{}, Filters: map[string]FilterFunc{}}
 }
 
 // compute finds the hook of a field: by "model.field", then by the hook

@@ -82,7 +82,7 @@ func (e *Engine) UsedByOf(ctx context.Context, ep *registry.Endpoint, lookup str
 			}
 			for _, r := range rows {
 				out = append(out, UsedBy{App: ref.From.App(), ModelName: ref.From.ModelName(),
-					PK: fmt.Sprint(r[ref.From.PKColumn]), Name: DisplayName(ref.From, r), Action: action})
+					PK: fmt.Sprint(r[ref.From.PKColumn]), Name: e.DisplayName(ref.From, r), Action: action})
 			}
 		}
 		return nil
@@ -90,8 +90,18 @@ func (e *Engine) UsedByOf(ctx context.Context, ep *registry.Endpoint, lookup str
 	return out, err
 }
 
-// DisplayName is a human name for a row: its name, natural key or pk.
-func DisplayName(m *registry.Model, r store.Row) string {
+// DisplayName renders a row like the model's __str__ (a Display hook of
+// the model or an ancestor), else by its name, natural key or pk.
+func (e *Engine) DisplayName(m *registry.Model, r store.Row) string {
+	for _, name := range append([]string{m.Name}, m.Ancestors...) {
+		if fn, ok := e.Hooks.Display[name]; ok {
+			return fn(m, r)
+		}
+	}
+	return fallbackName(m, r)
+}
+
+func fallbackName(m *registry.Model, r store.Row) string {
 	for _, cand := range append([]string{"name", "username", "title", "identifier", "slug"}, m.NaturalKey...) {
 		if f, ok := m.Field(cand); ok && f.Stored() {
 			if v, ok := r[f.Column].(string); ok && v != "" {

@@ -26,6 +26,7 @@ func Register(e *engine.Engine, s Settings) {
 	h.misc()
 	h.more()
 	h.filters()
+	h.displays()
 }
 
 type hooks struct {
