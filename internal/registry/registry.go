@@ -103,6 +103,9 @@ type Model struct {
 	VerboseName       string
 	VerboseNamePlural string
 	Component         string
+	// Description is the model's docstring, which authentik's types/
+	// listings show.
+	Description string
 	// NaturalKey lists the fields that identify an object for humans and
 	// blueprints (slug, name, username, ...).
 	NaturalKey []string

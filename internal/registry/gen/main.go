@@ -43,6 +43,7 @@ type overlayModel struct {
 	VerboseName       string                         `yaml:"verbose_name"`
 	VerboseNamePlural string                         `yaml:"verbose_name_plural"`
 	Component         string                         `yaml:"component"`
+	Description       string                         `yaml:"description"`
 	NaturalKey        []string                       `yaml:"natural_key"`
 	Unique            [][]string                     `yaml:"unique"`
 	Search            []string                       `yaml:"search"`
@@ -629,6 +630,9 @@ func (g *generator) emit() ([]byte, error) {
 			b.WriteString("\t\t\tAbstract: true,\n")
 		}
 		fmt.Fprintf(&b, "\t\t\tVerboseName: %q, VerboseNamePlural: %q, Component: %q,\n", om.VerboseName, om.VerboseNamePlural, om.Component)
+		if om.Description != "" {
+			fmt.Fprintf(&b, "\t\t\tDescription: %q,\n", om.Description)
+		}
 		fmt.Fprintf(&b, "\t\t\tNaturalKey: %s, Search: %s, Ordering: %s, DefaultOrdering: %s,\n", strs(om.NaturalKey), strs(om.Search), strs(om.Ordering), strs(om.DefaultOrdering))
 		if len(om.Unique) > 0 {
 			b.WriteString("\t\t\tUnique: [][]string{")
