@@ -91,6 +91,16 @@ func Parse(data []byte) (*Spec, error) {
 // Operation returns an operation by operationId.
 func (s *Spec) Operation(id string) (*Operation, bool) { o, ok := s.byID[id]; return o, ok }
 
+// OperationAt returns the operation of a method on a schema path.
+func (s *Spec) OperationAt(method, path string) (*Operation, bool) {
+	for _, o := range s.Operations {
+		if o.Method == method && o.Path == path {
+			return o, true
+		}
+	}
+	return nil, false
+}
+
 // Schema returns a component schema by name.
 func (s *Spec) Schema(name string) (*openapi3.Schema, bool) {
 	ref, ok := s.Doc.Components.Schemas[name]

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/akgo/akgo/internal/api"
+	"github.com/akgo/akgo/internal/api/kinds"
 	"github.com/akgo/akgo/internal/apispec"
 	"github.com/akgo/akgo/internal/config"
 	"github.com/akgo/akgo/internal/engine"
@@ -110,6 +111,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	auth := &api.Authenticator{Store: st, Registry: reg, Now: time.Now, TTL: 5 * time.Second}
 	a.API = api.NewServer(eng, auth, log)
+	registerActions(a.API)
 	// Start-up parses the schema and builds the migration plan; hand the
 	// garbage back to the OS so an idle server stays small.
 	debug.FreeOSMemory()
@@ -179,5 +181,12 @@ func NewAPIServerForInspection() (*api.Server, error) {
 	}
 	eng := engine.New(nil, registry.Default(), spec)
 	modelhooks.Register(eng, modelhooks.Settings{})
-	return api.NewServer(eng, nil, nil), nil
+	srv := api.NewServer(eng, nil, nil)
+	registerActions(srv)
+	return srv, nil
+}
+
+// registerActions installs every custom action handler.
+func registerActions(s *api.Server) {
+	kinds.Register(s)
 }
