@@ -1,0 +1,146 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"testing"
+
+	"github.com/akgo/akgo/internal/app"
+	"github.com/akgo/akgo/internal/apitest"
+	"github.com/akgo/akgo/internal/auth"
+	"github.com/akgo/akgo/internal/config"
+	"github.com/akgo/akgo/internal/store"
+)
+
+func open(t *testing.T, path string, mutate func(*config.Config)) *app.App {
+	t.Helper()
+	cfg := config.Config{Database: config.DatabaseURL{Driver: config.DriverSQLite, DSN: path}, BootstrapEmail: "admin@example.com"}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return a
+}
+
+func rows(t *testing.T, a *app.App, model string, where store.Cond) []store.Row {
+	t.Helper()
+	m, _ := a.Registry.Model(model)
+	var out []store.Row
+	err := a.Store.View(context.Background(), func(tx store.Tx) error {
+		var err error
+		out, err = tx.Select(context.Background(), store.Query{Table: m.Table, Where: where})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestBootstrap(t *testing.T) {
+	cases := []struct {
+		name      string
+		password  string
+		token     string
+		wantUser  bool
+		wantToken bool
+	}{
+		{"password and token", "s3cret", "the-token", true, true},
+		{"password only", "s3cret", "", true, false},
+		{"token only", "", "the-token", true, true},
+		{"neither", "", "", false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := open(t, filepath.Join(t.TempDir(), "db"), func(c *config.Config) {
+				c.BootstrapPassword, c.BootstrapToken = tc.password, tc.token
+			})
+			defer a.Close()
+			users := rows(t, a, "authentik_core.user", store.Eq("username", "akadmin"))
+			if (len(users) == 1) != tc.wantUser {
+				t.Fatalf("akadmin users: %d, want user %v", len(users), tc.wantUser)
+			}
+			if !tc.wantUser {
+				return
+			}
+			u := users[0]
+			if u["name"] != "authentik Default Admin" || u["email"] != "admin@example.com" || u["is_active"] != true {
+				t.Errorf("akadmin = %v", u)
+			}
+			if tc.password != "" && !auth.CheckPassword(tc.password, u["password"].(string)) {
+				t.Errorf("password hash does not verify")
+			}
+			groups := rows(t, a, "authentik_core.group", store.Eq("name", "authentik Admins"))
+			if len(groups) != 1 || groups[0]["is_superuser"] != true {
+				t.Fatalf("admin group = %v", groups)
+			}
+			tokens := rows(t, a, "authentik_core.token", store.Eq("identifier", "authentik-bootstrap-token"))
+			if (len(tokens) == 1) != tc.wantToken {
+				t.Fatalf("bootstrap tokens: %d", len(tokens))
+			}
+			if tc.wantToken {
+				tok := tokens[0]
+				if tok["key"] != tc.token || tok["intent"] != "api" || tok["expiring"] != false || tok["user"] != u["id"] {
+					t.Errorf("token = %v", tok)
+				}
+			}
+		})
+	}
+}
+
+// TestRestartKeepsEverything reopens the same database: nothing is
+// bootstrapped twice, data and the generated secret key survive.
+func TestRestartKeepsEverything(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	boot := func(c *config.Config) { c.BootstrapPassword, c.BootstrapToken = "pw", "tok" }
+	a := open(t, path, boot)
+	key := a.Config.SecretKey
+	if len(key) < 32 {
+		t.Fatalf("generated secret key %q", key)
+	}
+	ep, _ := a.Registry.Endpoint("/flows/instances/")
+	if _, err := a.Engine.Create(context.Background(), ep, map[string]any{"name": "n", "slug": "kept", "title": "t", "designation": "authentication"}); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	b := open(t, path, boot)
+	defer b.Close()
+	if b.Config.SecretKey != key {
+		t.Errorf("secret key changed across restarts")
+	}
+	if n := len(rows(t, b, "authentik_core.user", store.Eq("username", "akadmin"))); n != 1 {
+		t.Errorf("%d akadmin users after restart", n)
+	}
+	if n := len(rows(t, b, "authentik_flows.flow", store.Eq("slug", "kept"))); n != 1 {
+		t.Errorf("flow lost across restart")
+	}
+}
+
+func TestSchemaEndpoint(t *testing.T) {
+	h := apitest.Start(t, "sqlite")
+	cases := []struct {
+		name, query, contentType, prefix string
+	}{
+		{"yaml by default", "", "application/vnd.oai.openapi", "openapi: 3.0.3"},
+		{"json on request", "?format=json", "application/vnd.oai.openapi+json", "{"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := http.Get(h.URL + "/api/v3/schema/" + tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != tc.contentType || len(body) < len(tc.prefix) || string(body[:len(tc.prefix)]) != tc.prefix {
+				t.Fatalf("status %d, type %q, body starts %q", resp.StatusCode, resp.Header.Get("Content-Type"), body[:min(40, len(body))])
+			}
+		})
+	}
+}
