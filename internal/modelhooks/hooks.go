@@ -27,6 +27,7 @@ func Register(e *engine.Engine, s Settings) {
 	h.more()
 	h.filters()
 	h.displays()
+	h.outposts()
 }
 
 type hooks struct {

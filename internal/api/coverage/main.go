@@ -42,6 +42,13 @@ func main() {
 		b.Write(missing.Bytes())
 		b.WriteString("\n")
 	}
+	if zero := srv.Engine.ZeroFields(); len(zero) > 0 {
+		b.WriteString("## Response fields not computed yet\n\nThese read-only fields answer their type's zero value until their issue lands:\n\n")
+		for _, z := range zero {
+			fmt.Fprintf(&b, "- `%s`\n", z)
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("## All operations\n\n| operationId | method | path | served by |\n|---|---|---|---|\n")
 	b.Write(rows.Bytes())
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {

@@ -31,7 +31,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 )
@@ -90,9 +89,9 @@ func main() {
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	// Like akserver, leave the framing to net/http: small bodies get a
+	// Content-Length, large ones are sent chunked.
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
