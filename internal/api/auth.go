@@ -16,6 +16,7 @@ import (
 type Principal struct {
 	UserPK    int64
 	Username  string
+	Email     string
 	Superuser bool
 	TokenPK   string
 }
@@ -123,12 +124,13 @@ func (a *Authenticator) lookup(ctx context.Context, key string, now time.Time) (
 		}
 		pk, _ := u[um.PKColumn].(int64)
 		name, _ := u[col(um, "username")].(string)
+		email, _ := u[col(um, "email")].(string)
 		su, err := auth.IsSuperuser(ctx, tx, a.Registry, pk)
 		if err != nil {
 			return err
 		}
 		tokenPK, _ := t[tm.PKColumn].(string)
-		p = &Principal{UserPK: pk, Username: name, Superuser: su, TokenPK: tokenPK}
+		p = &Principal{UserPK: pk, Username: name, Email: email, Superuser: su, TokenPK: tokenPK}
 		return nil
 	})
 	return p, err

@@ -6,24 +6,31 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/akgo/akgo/internal/apispec"
+	"github.com/akgo/akgo/internal/config"
 	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/events"
 	"github.com/akgo/akgo/internal/registry"
 )
 
 // Action is a custom operation's handler.
 type Action func(w http.ResponseWriter, r *http.Request) error
 
-// Server is the /api/v3 handler set.
+// Server is the /api/v3 handler set. Custom actions reach everything they
+// need through it: the engine (store, registry, schema), the configuration,
+// the event recorder and the logger.
 type Server struct {
 	Engine  *engine.Engine
 	Auth    *Authenticator
 	Log     *slog.Logger
+	Config  config.Config
+	Events  *events.Recorder
 	actions map[string]Action
 }
 
@@ -88,13 +95,17 @@ func (s *Server) handle(op *apispec.Operation) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := engine.WithBaseURL(r.Context(), baseURL(r))
 		r = r.WithContext(ctx)
+		actor := engine.Actor{ClientIP: ClientIP(r), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
 		if p, err := s.Auth.Authenticate(r); err == nil {
 			ctx = context.WithValue(ctx, principalKey{}, p)
-			ctx = engine.WithActor(ctx, engine.Actor{UserPK: p.UserPK, Username: p.Username})
-			r = r.WithContext(ctx)
+			actor.UserPK, actor.Username, actor.Email = p.UserPK, p.Username, p.Email
+			r = r.WithContext(engine.WithActor(ctx, actor))
 		} else if !anon {
 			WriteError(w, r, s.Log, err)
 			return
+		}
+		if _, ok := PrincipalFrom(r.Context()); !ok {
+			r = r.WithContext(engine.WithActor(r.Context(), actor))
 		}
 		var err error
 		switch {
@@ -226,4 +237,18 @@ func baseURL(r *http.Request) string {
 		scheme = p
 	}
 	return scheme + "://" + r.Host
+}
+
+// ClientIP is the request's client address: the first X-Forwarded-For
+// entry when a proxy set one, else the peer address.
+func ClientIP(r *http.Request) string {
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		first, _, _ := strings.Cut(xff, ",")
+		return strings.TrimSpace(first)
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

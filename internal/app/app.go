@@ -19,6 +19,7 @@ import (
 	"github.com/akgo/akgo/internal/apispec"
 	"github.com/akgo/akgo/internal/config"
 	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/events"
 	"github.com/akgo/akgo/internal/modelhooks"
 	"github.com/akgo/akgo/internal/registry"
 	"github.com/akgo/akgo/internal/server"
@@ -110,7 +111,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
 	auth := &api.Authenticator{Store: st, Registry: reg, Now: time.Now, TTL: 5 * time.Second}
+	rec := &events.Recorder{Engine: eng}
+	rec.Install()
 	a.API = api.NewServer(eng, auth, log)
+	a.API.Config, a.API.Events = a.Config, rec
 	registerActions(a.API)
 	// Start-up parses the schema and builds the migration plan; hand the
 	// garbage back to the OS so an idle server stays small.
@@ -182,6 +186,7 @@ func NewAPIServerForInspection() (*api.Server, error) {
 	eng := engine.New(nil, registry.Default(), spec)
 	modelhooks.Register(eng, modelhooks.Settings{})
 	srv := api.NewServer(eng, nil, nil)
+	srv.Events = &events.Recorder{Engine: eng}
 	registerActions(srv)
 	return srv, nil
 }

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/akgo/akgo/internal/app"
 	"github.com/akgo/akgo/internal/apitest"
+	"github.com/akgo/akgo/internal/app"
 	"github.com/akgo/akgo/internal/auth"
 	"github.com/akgo/akgo/internal/config"
 	"github.com/akgo/akgo/internal/store"

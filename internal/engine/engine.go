@@ -123,10 +123,16 @@ type ctxKey int
 
 const actorKey ctxKey = 1
 
-// Actor is who performs an operation (the authenticated user's pk and name).
+// Actor is who performs an operation: the authenticated user, and where
+// the request came from.
 type Actor struct {
 	UserPK   int64
 	Username string
+	Email    string
+	ClientIP string
+	// Request is "METHOD path" and Query the raw query of the API request,
+	// recorded in events as authentik does.
+	Method, Path, Query string
 }
 
 // WithActor attaches the acting user to ctx.

@@ -16,6 +16,11 @@ type ComputeFunc func(ctx context.Context, tx store.Tx, m *registry.Model, row s
 // values, hash secrets, check cross-field rules. old is nil on create.
 type WriteFunc func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body Object) error
 
+// AfterWriteFunc observes a committed-to-be write inside its transaction:
+// op is "create", "update" or "delete"; before is nil on create, after nil
+// on delete.
+type AfterWriteFunc func(ctx context.Context, tx store.Tx, op string, m *registry.Model, before, after store.Row) error
+
 // FilterFunc turns a custom list parameter into a condition on the table of
 // the endpoint's model.
 type FilterFunc func(ctx context.Context, m *registry.Model, values []string) (store.Cond, error)
@@ -30,6 +35,7 @@ type Hooks struct {
 	Display     map[string]func(m *registry.Model, row store.Row) string
 	Compute     map[string]ComputeFunc
 	BeforeWrite map[string][]WriteFunc
+	AfterWrite  []AfterWriteFunc
 	Filters     map[string]FilterFunc
 }
 

@@ -222,6 +222,9 @@ func (e *Engine) CreateTx(ctx context.Context, tx store.Tx, ep *registry.Endpoin
 	if len(stored) == 0 {
 		return nil, fmt.Errorf("create %s: row vanished", m.Name)
 	}
+	if err := e.afterWrite(ctx, tx, "create", m, nil, stored[0]); err != nil {
+		return nil, err
+	}
 	objs, err := e.Project(ctx, tx, m, ep.Schema, stored)
 	if err != nil {
 		return nil, err
@@ -623,6 +626,11 @@ func (e *Engine) UpdateTx(ctx context.Context, tx store.Tx, ep *registry.Endpoin
 	if err != nil {
 		return nil, err
 	}
+	if len(stored) > 0 {
+		if err := e.afterWrite(ctx, tx, "update", m, old, stored[0]); err != nil {
+			return nil, err
+		}
+	}
 	objs, err := e.Project(ctx, tx, m, ep.Schema, stored)
 	if err != nil {
 		return nil, err
@@ -668,7 +676,20 @@ func (e *Engine) DestroyTx(ctx context.Context, tx store.Tx, ep *registry.Endpoi
 	if err != nil {
 		return err
 	}
-	return e.deleteRow(ctx, tx, m, row)
+	concrete := e.concreteOf(m, row)
+	if err := e.deleteRow(ctx, tx, m, row); err != nil {
+		return err
+	}
+	return e.afterWrite(ctx, tx, "delete", concrete, row, nil)
+}
+
+func (e *Engine) afterWrite(ctx context.Context, tx store.Tx, op string, m *registry.Model, before, after store.Row) error {
+	for _, fn := range e.Hooks.AfterWrite {
+		if err := fn(ctx, tx, op, m, before, after); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deleteRow deletes the root ancestor row (or the row itself), which the

@@ -1,0 +1,152 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/store"
+)
+
+// Actions authentik records.
+const (
+	ModelCreated = "model_created"
+	ModelUpdated = "model_updated"
+	ModelDeleted = "model_deleted"
+	SecretView   = "secret_view"
+	Login        = "login"
+	LoginFailed  = "login_failed"
+	Logout       = "logout"
+	PasswordSet  = "password_set"
+)
+
+// DefaultRetention is authentik's fallback event retention (days=365).
+const DefaultRetention = 365 * 24 * time.Hour
+
+// Recorder writes events.
+type Recorder struct {
+	Engine *engine.Engine
+}
+
+// ignored lists models whose writes are not audited, as authentik's audit
+// middleware ignores them (the events themselves, sessions, secrets that
+// rotate on their own, OAuth2 grants, ...).
+var ignored = map[string]bool{
+	"authentik_events.event": true, "authentik_events.notification": true, "authentik_events.systemtask": true,
+	"authentik_core.authenticatedsession":               true,
+	"authentik_stages_authenticator_static.statictoken": true,
+	"authentik_providers_oauth2.authorizationcode":      true,
+	"authentik_providers_oauth2.accesstoken":            true,
+	"authentik_providers_oauth2.refreshtoken":           true,
+	"authentik_policies_reputation.reputation":          true,
+	"auth.permission": true, "auth.group": true,
+}
+
+// Install records model_created / model_updated / model_deleted for every
+// write through the engine.
+func (r *Recorder) Install() {
+	r.Engine.Hooks.AfterWrite = append(r.Engine.Hooks.AfterWrite, func(ctx context.Context, tx store.Tx, op string, m *registry.Model, before, after store.Row) error {
+		if ignored[m.Name] {
+			return nil
+		}
+		row := after
+		action := map[string]string{"create": ModelCreated, "update": ModelUpdated, "delete": ModelDeleted}[op]
+		if row == nil {
+			row = before
+		}
+		model := map[string]any{"app": m.App(), "model_name": m.ModelName(), "pk": pkJSON(row[m.PKColumn]), "name": r.Engine.DisplayName(m, row)}
+		return r.RecordTx(ctx, tx, action, "authentik.events.middleware", map[string]any{"model": model})
+	})
+}
+
+func pkJSON(v any) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ReplaceAll(x, "-", "")
+	}
+	return v
+}
+
+// Record writes one event in its own transaction.
+func (r *Recorder) Record(ctx context.Context, action, app string, data map[string]any) error {
+	return r.Engine.Store.Update(ctx, func(tx store.Tx) error { return r.RecordTx(ctx, tx, action, app, data) })
+}
+
+// RecordTx writes one event inside tx.
+func (r *Recorder) RecordTx(ctx context.Context, tx store.Tx, action, app string, data map[string]any) error {
+	em, _ := r.Engine.Registry.Model("authentik_events.event")
+	now := store.NowUTC(r.Engine.Now())
+	user := map[string]any{"username": "AnonymousUser", "pk": 0, "email": "", "is_anonymous": true}
+	var ip any
+	if a, ok := engine.ActorFrom(ctx); ok {
+		if a.UserPK != 0 {
+			user = map[string]any{"username": a.Username, "pk": a.UserPK, "email": a.Email}
+		}
+		if a.ClientIP != "" {
+			ip = a.ClientIP
+		}
+		if a.Path != "" {
+			if data == nil {
+				data = map[string]any{}
+			}
+			if _, set := data["http_request"]; !set {
+				data["http_request"] = map[string]any{"path": a.Path, "method": a.Method, "args": a.Query}
+			}
+		}
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	tenant, retention, err := r.tenant(ctx, tx)
+	if err != nil {
+		return err
+	}
+	enc := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	row := store.Row{
+		em.PKColumn: r.Engine.NewUUID(), "action": action, "app": app, "user": enc(user), "context": enc(data),
+		"client_ip": ip, "created": now, "expires": now.Add(retention), "expiring": true, "tenant": enc(tenant),
+	}
+	if _, err := tx.Insert(ctx, em.Table, row); err != nil {
+		return fmt.Errorf("record event %s: %w", action, err)
+	}
+	return nil
+}
+
+// tenant returns the default tenant as events store it and its retention.
+func (r *Recorder) tenant(ctx context.Context, tx store.Tx) (map[string]any, time.Duration, error) {
+	tm, ok := r.Engine.Registry.Model("authentik_tenants.tenant")
+	if !ok {
+		return map[string]any{}, DefaultRetention, nil
+	}
+	rows, err := tx.Select(ctx, store.Query{Table: tm.Table, Where: store.Eq("default", true), Limit: 1})
+	if err != nil || len(rows) == 0 {
+		return map[string]any{}, DefaultRetention, err
+	}
+	t := rows[0]
+	out := map[string]any{"app": tm.App(), "model_name": tm.ModelName(), "pk": pkJSON(t[tm.PKColumn]), "name": fmt.Sprint("Tenant ", t["domain"])}
+	return out, ParseRetention(fmt.Sprint(t["event_retention"])), nil
+}
+
+// ParseRetention reads authentik's timedelta strings ("days=365;hours=1").
+func ParseRetention(s string) time.Duration {
+	var d time.Duration
+	unit := map[string]time.Duration{"weeks": 7 * 24 * time.Hour, "days": 24 * time.Hour, "hours": time.Hour,
+		"minutes": time.Minute, "seconds": time.Second, "microseconds": time.Microsecond, "milliseconds": time.Millisecond}
+	for _, part := range strings.Split(s, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if !ok || err != nil || unit[k] == 0 {
+			continue
+		}
+		d += time.Duration(f * float64(unit[k]))
+	}
+	if d <= 0 {
+		return DefaultRetention
+	}
+	return d
+}
