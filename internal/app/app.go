@@ -15,7 +15,12 @@ import (
 	"time"
 
 	"github.com/akgo/akgo/internal/api"
+	"github.com/akgo/akgo/internal/api/admin"
+	"github.com/akgo/akgo/internal/api/certs"
+	"github.com/akgo/akgo/internal/api/eventsapi"
 	"github.com/akgo/akgo/internal/api/kinds"
+	"github.com/akgo/akgo/internal/api/policyapi"
+	"github.com/akgo/akgo/internal/api/providers"
 	"github.com/akgo/akgo/internal/apispec"
 	"github.com/akgo/akgo/internal/config"
 	"github.com/akgo/akgo/internal/engine"
@@ -194,4 +199,9 @@ func NewAPIServerForInspection() (*api.Server, error) {
 // registerActions installs every custom action handler.
 func registerActions(s *api.Server) {
 	kinds.Register(s)
+	certs.Register(s)
+	admin.Register(s)
+	providers.Register(s)
+	policyapi.Register(s)
+	eventsapi.Register(s)
 }
