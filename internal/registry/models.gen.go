@@ -343,7 +343,8 @@ func generatedModels() []*Model {
 			Name: "authentik_events.notificationwebhookmapping", Table: "authentik_events_notificationwebhookmapping", PKColumn: "pm_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_core.propertymapping", ParentColumn: "pm_uuid",
 			VerboseName: "Webhook Mapping", VerboseNamePlural: "Webhook Mappings", Component: "ak-property-mapping-notification-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "expression"}, DefaultOrdering: []string{"name"},
+			Description: "Modify the payload of outgoing webhook requests",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "expression"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}, []string{"managed"}},
 			Fields: []Field{
 				{Name: "expression", Column: "expression", Kind: KindString},
@@ -432,7 +433,8 @@ func generatedModels() []*Model {
 			Name: "authentik_outposts.dockerserviceconnection", Table: "authentik_outposts_dockerserviceconnection", PKColumn: "uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_outposts.outpostserviceconnection", ParentColumn: "uuid",
 			VerboseName: "Docker Service-Connection", VerboseNamePlural: "Docker Service-Connections", Component: "ak-service-connection-docker-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "local", "url", "tls_verification", "tls_authentication"}, DefaultOrdering: []string{"name"},
+			Description: "Service Connection to a Docker endpoint",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "local", "url", "tls_verification", "tls_authentication"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -451,7 +453,8 @@ func generatedModels() []*Model {
 			Name: "authentik_outposts.kubernetesserviceconnection", Table: "authentik_outposts_kubernetesserviceconnection", PKColumn: "uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_outposts.outpostserviceconnection", ParentColumn: "uuid",
 			VerboseName: "Kubernetes Service-Connection", VerboseNamePlural: "Kubernetes Service-Connections", Component: "ak-service-connection-kubernetes-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "local", "kubeconfig", "verify_ssl"}, DefaultOrdering: []string{"name"},
+			Description: "Service Connection to a Kubernetes cluster",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "local", "kubeconfig", "verify_ssl"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -552,7 +555,8 @@ func generatedModels() []*Model {
 			Name: "authentik_policies_dummy.dummypolicy", Table: "authentik_policies_dummy_dummypolicy", PKColumn: "policy_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_policies.policy", ParentColumn: "policy_uuid",
 			VerboseName: "Dummy Policy", VerboseNamePlural: "Dummy Policies", Component: "ak-policy-dummy-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "result", "wait_min", "wait_max"}, DefaultOrdering: []string{"name"},
+			Description: "Policy used for debugging the PolicyEngine. Returns a fixed result,\n    but takes a random time to process.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "result", "wait_min", "wait_max"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "bound_to", Kind: KindInt, ReadOnly: true, Computed: "auto"},
@@ -574,7 +578,8 @@ func generatedModels() []*Model {
 			Name: "authentik_policies_event_matcher.eventmatcherpolicy", Table: "authentik_policies_event_matcher_eventmatcherpolicy", PKColumn: "policy_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_policies.policy", ParentColumn: "policy_uuid",
 			VerboseName: "Event Matcher Policy", VerboseNamePlural: "Event Matcher Policies", Component: "ak-policy-event-matcher-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "action", "client_ip", "app", "model"}, DefaultOrdering: []string{"name"},
+			Description: "Passes when Event matches selected criteria.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "action", "client_ip", "app", "model"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "action", Column: "action", Kind: KindString, Nullable: true, Default: nil, HasDefault: true, Enum: []string{"login", "login_failed", "logout", "user_write", "suspicious_request", "password_set", "secret_view", "secret_rotate", "invitation_used", "authorize_application", "source_linked", "impersonation_started", "impersonation_ended", "flow_execution", "policy_execution", "policy_exception", "property_mapping_exception", "system_task_execution", "system_task_exception", "system_exception", "configuration_error", "model_created", "model_updated", "model_deleted", "email_sent", "update_available", "custom_"}},
@@ -597,7 +602,8 @@ func generatedModels() []*Model {
 			Name: "authentik_policies_expiry.passwordexpirypolicy", Table: "authentik_policies_expiry_passwordexpirypolicy", PKColumn: "policy_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_policies.policy", ParentColumn: "policy_uuid",
 			VerboseName: "Password Expiry Policy", VerboseNamePlural: "Password Expiry Policies", Component: "ak-policy-password-expiry-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "days", "deny_only"}, DefaultOrdering: []string{"name"},
+			Description: "If password change date is more than x days in the past, invalidate the user's password\n    and show a notice",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "days", "deny_only"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "bound_to", Kind: KindInt, ReadOnly: true, Computed: "auto"},
@@ -618,7 +624,8 @@ func generatedModels() []*Model {
 			Name: "authentik_policies_expression.expressionpolicy", Table: "authentik_policies_expression_expressionpolicy", PKColumn: "policy_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_policies.policy", ParentColumn: "policy_uuid",
 			VerboseName: "Expression Policy", VerboseNamePlural: "Expression Policies", Component: "ak-policy-expression-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "expression"}, DefaultOrdering: []string{"name"},
+			Description: "Execute arbitrary Python code to implement custom checks and validation.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "expression"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "bound_to", Kind: KindInt, ReadOnly: true, Computed: "auto"},
@@ -638,7 +645,8 @@ func generatedModels() []*Model {
 			Name: "authentik_policies_password.passwordpolicy", Table: "authentik_policies_password_passwordpolicy", PKColumn: "policy_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_policies.policy", ParentColumn: "policy_uuid",
 			VerboseName: "Password Policy", VerboseNamePlural: "Password Policies", Component: "ak-policy-password-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "password_field", "amount_digits", "amount_uppercase", "amount_lowercase", "amount_symbols", "length_min", "symbol_charset", "error_message", "check_static_rules", "check_have_i_been_pwned", "check_zxcvbn", "hibp_allowed_count", "zxcvbn_score_threshold"}, DefaultOrdering: []string{"name"},
+			Description: "Policy to make sure passwords have certain properties",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "password_field", "amount_digits", "amount_uppercase", "amount_lowercase", "amount_symbols", "length_min", "symbol_charset", "error_message", "check_static_rules", "check_have_i_been_pwned", "check_zxcvbn", "hibp_allowed_count", "zxcvbn_score_threshold"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "amount_digits", Column: "amount_digits", Kind: KindInt, Default: float64(0), HasDefault: true},
@@ -684,7 +692,8 @@ func generatedModels() []*Model {
 			Name: "authentik_policies_reputation.reputationpolicy", Table: "authentik_policies_reputation_reputationpolicy", PKColumn: "policy_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_policies.policy", ParentColumn: "policy_uuid",
 			VerboseName: "Reputation Policy", VerboseNamePlural: "Reputation Policies", Component: "ak-policy-reputation-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "check_ip", "check_username", "threshold"}, DefaultOrdering: []string{"name"},
+			Description: "Return true if request IP/target username's score is below a certain threshold",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "execution_logging", "check_ip", "check_username", "threshold"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "bound_to", Kind: KindInt, ReadOnly: true, Computed: "auto"},
@@ -706,7 +715,8 @@ func generatedModels() []*Model {
 			Name: "authentik_providers_ldap.ldapprovider", Table: "authentik_providers_ldap_ldapprovider", PKColumn: "id", PKKind: KindInt, PKAuto: true,
 			Parent: "authentik_core.provider", ParentColumn: "id",
 			VerboseName: "LDAP Provider", VerboseNamePlural: "LDAP Providers", Component: "ak-provider-ldap-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "base_dn", "search_group", "certificate", "tls_server_name", "uid_start_number", "gid_start_number", "search_mode", "bind_mode", "mfa_support"}, DefaultOrdering: []string{"name"},
+			Description: "Allow applications to authenticate against authentik's users using LDAP.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "base_dn", "search_group", "certificate", "tls_server_name", "uid_start_number", "gid_start_number", "search_mode", "bind_mode", "mfa_support"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "application_slug", Kind: KindString, ReadOnly: true, Computed: "application_slug"},
@@ -784,7 +794,8 @@ func generatedModels() []*Model {
 			Name: "authentik_providers_oauth2.oauth2provider", Table: "authentik_providers_oauth2_oauth2provider", PKColumn: "id", PKKind: KindInt, PKAuto: true,
 			Parent: "authentik_core.provider", ParentColumn: "id",
 			VerboseName: "OAuth2/OpenID Provider", VerboseNamePlural: "OAuth2/OpenID Providers", Component: "ak-provider-oauth2-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "client_type", "client_id", "client_secret", "access_code_validity", "access_token_validity", "refresh_token_validity", "include_claims_in_id_token", "signing_key", "redirect_uris", "sub_mode", "issuer_mode", "jwks_sources"}, DefaultOrdering: []string{"name"},
+			Description: "OAuth2 Provider for generic OAuth and OpenID Connect Applications.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "client_type", "client_id", "client_secret", "access_code_validity", "access_token_validity", "refresh_token_validity", "include_claims_in_id_token", "signing_key", "redirect_uris", "sub_mode", "issuer_mode", "jwks_sources"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}, []string{"client_id"}},
 			Fields: []Field{
 				{Name: "access_code_validity", Column: "access_code_validity", Kind: KindString, Default: "minutes=1", HasDefault: true},
@@ -840,7 +851,8 @@ func generatedModels() []*Model {
 			Name: "authentik_providers_oauth2.scopemapping", Table: "authentik_providers_oauth2_scopemapping", PKColumn: "pm_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_core.propertymapping", ParentColumn: "pm_uuid",
 			VerboseName: "Scope Mapping", VerboseNamePlural: "Scope Mappings", Component: "ak-property-mapping-scope-form",
-			NaturalKey: []string{"name"}, Search: []string{"name", "scope_name"}, Ordering: []string{"pk", "managed", "name", "expression", "scope_name", "description"}, DefaultOrdering: []string{"scope_name", "name"},
+			Description: "Map an OAuth Scope to users properties",
+			NaturalKey:  []string{"name"}, Search: []string{"name", "scope_name"}, Ordering: []string{"pk", "managed", "name", "expression", "scope_name", "description"}, DefaultOrdering: []string{"scope_name", "name"},
 			Unique: [][]string{[]string{"name"}, []string{"managed"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -859,7 +871,8 @@ func generatedModels() []*Model {
 			Name: "authentik_providers_proxy.proxyprovider", Table: "authentik_providers_proxy_proxyprovider", PKColumn: "id", PKKind: KindInt, PKAuto: true,
 			Parent: "authentik_providers_oauth2.oauth2provider", ParentColumn: "id",
 			VerboseName: "Proxy Provider", VerboseNamePlural: "Proxy Providers", Component: "ak-provider-proxy-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "client_id", "internal_host", "external_host", "internal_host_ssl_validation", "certificate", "skip_path_regex", "basic_auth_enabled", "basic_auth_password_attribute", "basic_auth_user_attribute", "mode", "intercept_header_auth", "redirect_uris", "cookie_domain", "jwks_sources", "access_token_validity", "refresh_token_validity"}, DefaultOrdering: []string{"name"},
+			Description: "Protect applications that don't support any of the other\n    Protocols by using a Reverse-Proxy.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "client_id", "internal_host", "external_host", "internal_host_ssl_validation", "certificate", "skip_path_regex", "basic_auth_enabled", "basic_auth_password_attribute", "basic_auth_user_attribute", "mode", "intercept_header_auth", "redirect_uris", "cookie_domain", "jwks_sources", "access_token_validity", "refresh_token_validity"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}, []string{"client_id"}},
 			Fields: []Field{
 				{Name: "access_token_validity", Column: "access_token_validity", Kind: KindString, Default: "hours=1", HasDefault: true},
@@ -910,7 +923,8 @@ func generatedModels() []*Model {
 			Name: "authentik_providers_radius.radiusprovider", Table: "authentik_providers_radius_radiusprovider", PKColumn: "id", PKKind: KindInt, PKAuto: true,
 			Parent: "authentik_core.provider", ParentColumn: "id",
 			VerboseName: "Radius Provider", VerboseNamePlural: "Radius Providers", Component: "ak-provider-radius-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "client_networks", "shared_secret", "mfa_support"}, DefaultOrdering: []string{"name"},
+			Description: "Allow applications to authenticate against authentik's users using Radius.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "client_networks", "shared_secret", "mfa_support"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "application_slug", Kind: KindString, ReadOnly: true, Computed: "application_slug"},
@@ -940,7 +954,8 @@ func generatedModels() []*Model {
 			Name: "authentik_providers_saml.samlpropertymapping", Table: "authentik_providers_saml_samlpropertymapping", PKColumn: "pm_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_core.propertymapping", ParentColumn: "pm_uuid",
 			VerboseName: "SAML Property Mapping", VerboseNamePlural: "SAML Property Mappings", Component: "ak-property-mapping-saml-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "managed", "name", "expression", "saml_name", "friendly_name"}, DefaultOrdering: []string{"name"},
+			Description: "Map User/Group attribute to SAML Attribute, which can be used by the Service Provider.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "managed", "name", "expression", "saml_name", "friendly_name"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}, []string{"managed"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -959,7 +974,8 @@ func generatedModels() []*Model {
 			Name: "authentik_providers_saml.samlprovider", Table: "authentik_providers_saml_samlprovider", PKColumn: "id", PKKind: KindInt, PKAuto: true,
 			Parent: "authentik_core.provider", ParentColumn: "id",
 			VerboseName: "SAML Provider", VerboseNamePlural: "SAML Providers", Component: "ak-provider-saml-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "acs_url", "audience", "issuer", "assertion_valid_not_before", "assertion_valid_not_on_or_after", "session_valid_not_on_or_after", "name_id_mapping", "digest_algorithm", "signature_algorithm", "signing_kp", "verification_kp", "sp_binding", "default_relay_state"}, DefaultOrdering: []string{"name"},
+			Description: "SAML 2.0 Endpoint for applications which support SAML.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "acs_url", "audience", "issuer", "assertion_valid_not_before", "assertion_valid_not_on_or_after", "session_valid_not_on_or_after", "name_id_mapping", "digest_algorithm", "signature_algorithm", "signing_kp", "verification_kp", "sp_binding", "default_relay_state"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "acs_url", Column: "acs_url", Kind: KindString},
@@ -1002,7 +1018,8 @@ func generatedModels() []*Model {
 			Name: "authentik_providers_scim.scimmapping", Table: "authentik_providers_scim_scimmapping", PKColumn: "pm_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_core.propertymapping", ParentColumn: "pm_uuid",
 			VerboseName: "SCIM Mapping", VerboseNamePlural: "SCIM Mappings", Component: "ak-property-mapping-scim-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "managed", "name", "expression"}, DefaultOrdering: []string{"name"},
+			Description: "Map authentik data to outgoing SCIM requests",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "managed", "name", "expression"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}, []string{"managed"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1019,7 +1036,8 @@ func generatedModels() []*Model {
 			Name: "authentik_providers_scim.scimprovider", Table: "authentik_providers_scim_scimprovider", PKColumn: "id", PKKind: KindInt, PKAuto: true,
 			Parent: "authentik_core.provider", ParentColumn: "id",
 			VerboseName: "SCIM Provider", VerboseNamePlural: "SCIM Providers", Component: "ak-provider-scim-form",
-			NaturalKey: []string{"name"}, Search: []string{"name", "url"}, Ordering: []string{"pk", "name", "property_mappings", "property_mappings_group", "url", "token", "exclude_users_service_account", "filter_group"}, DefaultOrdering: []string{"name", "url"},
+			Description: "SCIM 2.0 provider to create users and groups in external applications",
+			NaturalKey:  []string{"name"}, Search: []string{"name", "url"}, Ordering: []string{"pk", "name", "property_mappings", "property_mappings_group", "url", "token", "exclude_users_service_account", "filter_group"}, DefaultOrdering: []string{"name", "url"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "assigned_backchannel_application_name", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1055,7 +1073,8 @@ func generatedModels() []*Model {
 			Name: "authentik_sources_ldap.ldappropertymapping", Table: "authentik_sources_ldap_ldappropertymapping", PKColumn: "pm_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_core.propertymapping", ParentColumn: "pm_uuid",
 			VerboseName: "LDAP Property Mapping", VerboseNamePlural: "LDAP Property Mappings", Component: "ak-property-mapping-ldap-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "managed", "name", "expression", "object_field"}, DefaultOrdering: []string{"name"},
+			Description: "Map LDAP Property to User or Group object attribute",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "managed", "name", "expression", "object_field"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}, []string{"managed"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1073,7 +1092,8 @@ func generatedModels() []*Model {
 			Name: "authentik_sources_ldap.ldapsource", Table: "authentik_sources_ldap_ldapsource", PKColumn: "pbm_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_core.source", ParentColumn: "pbm_uuid",
 			VerboseName: "LDAP Source", VerboseNamePlural: "LDAP Sources", Component: "ak-source-ldap-form",
-			NaturalKey: []string{"slug"}, Search: []string{"name", "slug"}, Ordering: []string{"pk", "name", "slug", "enabled", "authentication_flow", "enrollment_flow", "policy_engine_mode", "user_matching_mode", "managed", "user_path_template", "icon", "server_uri", "peer_certificate", "client_certificate", "bind_cn", "start_tls", "sni", "base_dn", "additional_user_dn", "additional_group_dn", "user_object_filter", "group_object_filter", "group_membership_field", "object_uniqueness_field", "sync_users", "sync_users_password", "sync_groups", "sync_parent_group", "property_mappings", "property_mappings_group"}, DefaultOrdering: []string{"name"},
+			Description: "Federate LDAP Directory with authentik, or create new accounts in LDAP.",
+			NaturalKey:  []string{"slug"}, Search: []string{"name", "slug"}, Ordering: []string{"pk", "name", "slug", "enabled", "authentication_flow", "enrollment_flow", "policy_engine_mode", "user_matching_mode", "managed", "user_path_template", "icon", "server_uri", "peer_certificate", "client_certificate", "bind_cn", "start_tls", "sni", "base_dn", "additional_user_dn", "additional_group_dn", "user_object_filter", "group_object_filter", "group_membership_field", "object_uniqueness_field", "sync_users", "sync_users_password", "sync_groups", "sync_parent_group", "property_mappings", "property_mappings_group"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"slug"}, []string{"managed"}},
 			Fields: []Field{
 				{Name: "additional_group_dn", Column: "additional_group_dn", Kind: KindString, Default: "", HasDefault: true},
@@ -1118,7 +1138,8 @@ func generatedModels() []*Model {
 			Name: "authentik_sources_oauth.oauthsource", Table: "authentik_sources_oauth_oauthsource", PKColumn: "pbm_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_core.source", ParentColumn: "pbm_uuid",
 			VerboseName: "OAuth Source", VerboseNamePlural: "OAuth Sources", Component: "ak-source-oauth-form",
-			NaturalKey: []string{"slug"}, Search: []string{"name", "slug"}, Ordering: []string{"pk", "name", "slug", "enabled", "authentication_flow", "enrollment_flow", "policy_engine_mode", "user_matching_mode", "managed", "user_path_template", "icon", "provider_type", "request_token_url", "authorization_url", "access_token_url", "profile_url", "consumer_key", "additional_scopes", "oidc_well_known_url", "oidc_jwks_url", "oidc_jwks"}, DefaultOrdering: []string{"name"},
+			Description: "Login using a Generic OAuth provider.",
+			NaturalKey:  []string{"slug"}, Search: []string{"name", "slug"}, Ordering: []string{"pk", "name", "slug", "enabled", "authentication_flow", "enrollment_flow", "policy_engine_mode", "user_matching_mode", "managed", "user_path_template", "icon", "provider_type", "request_token_url", "authorization_url", "access_token_url", "profile_url", "consumer_key", "additional_scopes", "oidc_well_known_url", "oidc_jwks_url", "oidc_jwks"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"slug"}, []string{"managed"}},
 			Fields: []Field{
 				{Name: "access_token_url", Column: "access_token_url", Kind: KindString, Nullable: true, Default: nil, HasDefault: true},
@@ -1171,7 +1192,8 @@ func generatedModels() []*Model {
 			Name: "authentik_sources_plex.plexsource", Table: "authentik_sources_plex_plexsource", PKColumn: "pbm_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_core.source", ParentColumn: "pbm_uuid",
 			VerboseName: "Plex Source", VerboseNamePlural: "Plex Sources", Component: "ak-source-plex-form",
-			NaturalKey: []string{"slug"}, Search: []string{"name", "slug"}, Ordering: []string{"pk", "name", "slug", "enabled", "authentication_flow", "enrollment_flow", "policy_engine_mode", "user_matching_mode", "managed", "user_path_template", "icon", "client_id", "allowed_servers", "allow_friends", "plex_token"}, DefaultOrdering: []string{"name"},
+			Description: "Authenticate against plex.tv",
+			NaturalKey:  []string{"slug"}, Search: []string{"name", "slug"}, Ordering: []string{"pk", "name", "slug", "enabled", "authentication_flow", "enrollment_flow", "policy_engine_mode", "user_matching_mode", "managed", "user_path_template", "icon", "client_id", "allowed_servers", "allow_friends", "plex_token"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"slug"}, []string{"managed"}},
 			Fields: []Field{
 				{Name: "allow_friends", Column: "allow_friends", Kind: KindBool, Default: true, HasDefault: true},
@@ -1215,7 +1237,8 @@ func generatedModels() []*Model {
 			Name: "authentik_sources_saml.samlsource", Table: "authentik_sources_saml_samlsource", PKColumn: "pbm_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_core.source", ParentColumn: "pbm_uuid",
 			VerboseName: "SAML Source", VerboseNamePlural: "SAML Sources", Component: "ak-source-saml-form",
-			NaturalKey: []string{"slug"}, Search: []string{"name", "slug"}, Ordering: []string{"pk", "name", "slug", "enabled", "authentication_flow", "enrollment_flow", "policy_engine_mode", "user_matching_mode", "managed", "user_path_template", "icon", "pre_authentication_flow", "issuer", "sso_url", "slo_url", "allow_idp_initiated", "name_id_policy", "binding_type", "verification_kp", "signing_kp", "digest_algorithm", "signature_algorithm", "temporary_user_delete_after"}, DefaultOrdering: []string{"name"},
+			Description: "Authenticate using an external SAML Identity Provider.",
+			NaturalKey:  []string{"slug"}, Search: []string{"name", "slug"}, Ordering: []string{"pk", "name", "slug", "enabled", "authentication_flow", "enrollment_flow", "policy_engine_mode", "user_matching_mode", "managed", "user_path_template", "icon", "pre_authentication_flow", "issuer", "sso_url", "slo_url", "allow_idp_initiated", "name_id_policy", "binding_type", "verification_kp", "signing_kp", "digest_algorithm", "signature_algorithm", "temporary_user_delete_after"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"slug"}, []string{"managed"}},
 			Fields: []Field{
 				{Name: "allow_idp_initiated", Column: "allow_idp_initiated", Kind: KindBool, Default: false, HasDefault: true},
@@ -1266,7 +1289,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_authenticator_duo.authenticatorduostage", Table: "authentik_stages_authenticator_duo_authenticatorduostage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Duo Authenticator Setup Stage", VerboseNamePlural: "Duo Authenticator Setup Stages", Component: "ak-stage-authenticator-duo-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "client_id", "api_hostname", "admin_integration_key"}, DefaultOrdering: []string{"name"},
+			Description: "Setup Duo authenticator devices",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "client_id", "api_hostname", "admin_integration_key"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "admin_integration_key", Column: "admin_integration_key", Kind: KindString, Default: "", HasDefault: true},
@@ -1303,7 +1327,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_authenticator_mobile.authenticatormobilestage", Table: "authentik_stages_authenticator_mobile_authenticatormobilestage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Mobile Authenticator Setup Stage", VerboseNamePlural: "Mobile Authenticator Setup Stages", Component: "ak-stage-authenticator-mobile-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "item_matching_mode", "firebase_config"}, DefaultOrdering: []string{"name"},
+			Description: "Setup Mobile authenticator devices",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "item_matching_mode", "firebase_config"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1340,7 +1365,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_authenticator_sms.authenticatorsmsstage", Table: "authentik_stages_authenticator_sms_authenticatorsmsstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "SMS Authenticator Setup Stage", VerboseNamePlural: "SMS Authenticator Setup Stages", Component: "ak-stage-authenticator-sms-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "provider", "from_number", "account_sid", "auth", "auth_password", "auth_type", "verify_only", "mapping"}, DefaultOrdering: []string{"name"},
+			Description: "Use SMS-based TOTP instead of authenticator-based.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "provider", "from_number", "account_sid", "auth", "auth_password", "auth_type", "verify_only", "mapping"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "account_sid", Column: "account_sid", Kind: KindString},
@@ -1383,7 +1409,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_authenticator_static.authenticatorstaticstage", Table: "authentik_stages_authenticator_static_authenticatorstaticstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Static Authenticator Stage", VerboseNamePlural: "Static Authenticator Stages", Component: "ak-stage-authenticator-static-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "token_count", "token_length"}, DefaultOrdering: []string{"name"},
+			Description: "Generate static tokens for the user as a backup.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "token_count", "token_length"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1426,7 +1453,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_authenticator_totp.authenticatortotpstage", Table: "authentik_stages_authenticator_totp_authenticatortotpstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "TOTP Authenticator Setup Stage", VerboseNamePlural: "TOTP Authenticator Setup Stages", Component: "ak-stage-authenticator-totp-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "digits"}, DefaultOrdering: []string{"name"},
+			Description: "Enroll a user's device into Time-based OTP.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "digits"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1465,7 +1493,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_authenticator_validate.authenticatorvalidatestage", Table: "authentik_stages_authenticator_validate_authenticatorv_af70c736", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Authenticator Validation Stage", VerboseNamePlural: "Authenticator Validation Stages", Component: "ak-stage-authenticator-validate-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "not_configured_action", "device_classes", "configuration_stages", "last_auth_threshold", "webauthn_user_verification"}, DefaultOrdering: []string{"name"},
+			Description: "Validate user's configured OTP Device.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "not_configured_action", "device_classes", "configuration_stages", "last_auth_threshold", "webauthn_user_verification"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1486,7 +1515,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_authenticator_webauthn.authenticatewebauthnstage", Table: "authentik_stages_authenticator_webauthn_authenticatewe_52bfa537", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "WebAuthn Authenticator Setup Stage", VerboseNamePlural: "WebAuthn Authenticator Setup Stages", Component: "ak-stage-authenticator-webauthn-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "user_verification", "authenticator_attachment", "resident_key_requirement"}, DefaultOrdering: []string{"name"},
+			Description: "WebAuthn stage",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "configure_flow", "friendly_name", "user_verification", "authenticator_attachment", "resident_key_requirement"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "authenticator_attachment", Column: "authenticator_attachment", Kind: KindString, Nullable: true, Default: nil, HasDefault: true, Enum: []string{"platform", "cross-platform"}},
@@ -1525,7 +1555,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_captcha.captchastage", Table: "authentik_stages_captcha_captchastage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Captcha Stage", VerboseNamePlural: "Captcha Stages", Component: "ak-stage-captcha-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "public_key", "js_url", "api_url"}, DefaultOrdering: []string{"name"},
+			Description: "Verify the user is human using Google's reCaptcha.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "public_key", "js_url", "api_url"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "api_url", Column: "api_url", Kind: KindString, Default: "https://www.recaptcha.net/recaptcha/api/siteverify", HasDefault: true},
@@ -1545,7 +1576,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_consent.consentstage", Table: "authentik_stages_consent_consentstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Consent Stage", VerboseNamePlural: "Consent Stages", Component: "ak-stage-consent-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "mode", "consent_expire_in"}, DefaultOrdering: []string{"name"},
+			Description: "Prompt the user for confirmation.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "mode", "consent_expire_in"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1577,7 +1609,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_deny.denystage", Table: "authentik_stages_deny_denystage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Deny Stage", VerboseNamePlural: "Deny Stages", Component: "ak-stage-deny-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "deny_message"}, DefaultOrdering: []string{"name"},
+			Description: "Cancels the current flow.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "deny_message"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1594,7 +1627,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_dummy.dummystage", Table: "authentik_stages_dummy_dummystage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Dummy Stage", VerboseNamePlural: "Dummy Stages", Component: "ak-stage-dummy-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "throw_error"}, DefaultOrdering: []string{"name"},
+			Description: "Used for debugging.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "throw_error"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1611,7 +1645,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_email.emailstage", Table: "authentik_stages_email_emailstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Email Stage", VerboseNamePlural: "Email Stages", Component: "ak-stage-email-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "use_global_settings", "host", "port", "username", "use_tls", "use_ssl", "timeout", "from_address", "token_expiry", "subject", "template", "activate_user_on_success"}, DefaultOrdering: []string{"name"},
+			Description: "Sends an Email to the user with a token to confirm their Email address.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "use_global_settings", "host", "port", "username", "use_tls", "use_ssl", "timeout", "from_address", "token_expiry", "subject", "template", "activate_user_on_success"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "activate_user_on_success", Column: "activate_user_on_success", Kind: KindBool, Default: false, HasDefault: true},
@@ -1640,7 +1675,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_identification.identificationstage", Table: "authentik_stages_identification_identificationstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Identification Stage", VerboseNamePlural: "Identification Stages", Component: "ak-stage-identification-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "user_fields", "password_stage", "case_insensitive_matching", "show_matched_user", "enrollment_flow", "recovery_flow", "passwordless_flow", "sources", "show_source_labels", "pretend_user_exists"}, DefaultOrdering: []string{"name"},
+			Description: "Allows the user to identify themselves for authentication.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "user_fields", "password_stage", "case_insensitive_matching", "show_matched_user", "enrollment_flow", "recovery_flow", "passwordless_flow", "sources", "show_source_labels", "pretend_user_exists"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "case_insensitive_matching", Column: "case_insensitive_matching", Kind: KindBool, Default: true, HasDefault: true},
@@ -1682,7 +1718,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_invitation.invitationstage", Table: "authentik_stages_invitation_invitationstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Invitation Stage", VerboseNamePlural: "Invitation Stages", Component: "ak-stage-invitation-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "continue_flow_without_invitation"}, DefaultOrdering: []string{"name"},
+			Description: "Simplify enrollment; allow users to use a single\n    link to create their user with pre-defined parameters.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "continue_flow_without_invitation"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1699,7 +1736,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_password.passwordstage", Table: "authentik_stages_password_passwordstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Password Stage", VerboseNamePlural: "Password Stages", Component: "ak-stage-password-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "backends", "configure_flow", "failed_attempts_before_cancel"}, DefaultOrdering: []string{"name"},
+			Description: "Prompts the user for their password, and validates it against the configured backends.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "backends", "configure_flow", "failed_attempts_before_cancel"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "backends", Column: "backends", Kind: KindJSON, Array: true},
@@ -1739,7 +1777,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_prompt.promptstage", Table: "authentik_stages_prompt_promptstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "Prompt Stage", VerboseNamePlural: "Prompt Stages", Component: "ak-stage-prompt-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "fields", "validation_policies"}, DefaultOrdering: []string{"name"},
+			Description: "Define arbitrary prompts for the user.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "fields", "validation_policies"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1757,7 +1796,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_user_delete.userdeletestage", Table: "authentik_stages_user_delete_userdeletestage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "User Delete Stage", VerboseNamePlural: "User Delete Stages", Component: "ak-stage-user-delete-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name"}, DefaultOrdering: []string{"name"},
+			Description: "Deletes the currently pending user without confirmation.\n    Use with caution.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1773,7 +1813,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_user_login.userloginstage", Table: "authentik_stages_user_login_userloginstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "User Login Stage", VerboseNamePlural: "User Login Stages", Component: "ak-stage-user-login-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "session_duration", "terminate_other_sessions", "remember_me_offset"}, DefaultOrdering: []string{"name"},
+			Description: "Attaches the currently pending user to the current session.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "session_duration", "terminate_other_sessions", "remember_me_offset"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1792,7 +1833,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_user_logout.userlogoutstage", Table: "authentik_stages_user_logout_userlogoutstage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "User Logout Stage", VerboseNamePlural: "User Logout Stages", Component: "ak-stage-user-logout-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name"}, DefaultOrdering: []string{"name"},
+			Description: "Resets the users current session.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},
@@ -1808,7 +1850,8 @@ func generatedModels() []*Model {
 			Name: "authentik_stages_user_write.userwritestage", Table: "authentik_stages_user_write_userwritestage", PKColumn: "stage_uuid", PKKind: KindUUID, PKAuto: false,
 			Parent: "authentik_flows.stage", ParentColumn: "stage_uuid",
 			VerboseName: "User Write Stage", VerboseNamePlural: "User Write Stages", Component: "ak-stage-user-write-form",
-			NaturalKey: []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "user_creation_mode", "create_users_as_inactive", "create_users_group", "user_type", "user_path_template"}, DefaultOrdering: []string{"name"},
+			Description: "Writes currently pending data into the pending user, or if no user exists,\n    creates a new user with the data.",
+			NaturalKey:  []string{"name"}, Search: []string{"name"}, Ordering: []string{"pk", "name", "user_creation_mode", "create_users_as_inactive", "create_users_group", "user_type", "user_path_template"}, DefaultOrdering: []string{"name"},
 			Unique: [][]string{[]string{"name"}},
 			Fields: []Field{
 				{Name: "component", Kind: KindString, ReadOnly: true, Computed: "auto"},

@@ -22,27 +22,61 @@ type Type struct {
 	ModelName   string `json:"model_name"`
 }
 
-// extra lists entries authentik's view sets add to a family's types.
-var extra = map[string][]Type{
+// appended lists entries authentik's view sets add after a family's kinds.
+var appended = map[string][]Type{
 	"authentik_core.provider": {{
 		Name: "SAML Provider from Metadata", Description: "Create a SAML Provider by importing its Metadata.",
 		Component: "ak-provider-saml-import-form", ModelName: "",
 	}},
 }
 
-// List returns the kinds of a family sorted by name, as authentik's
-// TypesMixin does.
+// debugOnly kinds exist only in authentik's debug builds (__debug_only__).
+var debugOnly = map[string]bool{
+	"authentik_stages_dummy.dummystage":    true,
+	"authentik_policies_dummy.dummypolicy": true,
+}
+
+// oauthKinds are the per-provider OAuth source classes authentik lists in
+// place of OAuthSource itself (a class with subclasses is skipped).
+var oauthKinds = []Type{
+	{"Apple OAuth Source", "Social Login using Apple.", "", "appleoauthsource"},
+	{"Azure AD OAuth Source", "Social Login using Azure AD.", "", "azureadoauthsource"},
+	{"Discord OAuth Source", "Social Login using Discord.", "", "discordoauthsource"},
+	{"Facebook OAuth Source", "Social Login using Facebook.com.", "", "facebookoauthsource"},
+	{"GitHub OAuth Source", "Social Login using GitHub.com or a GitHub-Enterprise Instance.", "", "githuboauthsource"},
+	{"Google OAuth Source", "Social Login using Google or Google Workspace (GSuite).", "", "googleoauthsource"},
+	{"Mailcow OAuth Source", "Social Login using Mailcow.", "", "mailcowoauthsource"},
+	{"Okta OAuth Source", "Social Login using Okta.", "", "oktaoauthsource"},
+	{"OpenID OAuth Source", "Login using a Generic OpenID-Connect compliant provider.", "", "openidconnectoauthsource"},
+	{"Patreon OAuth Source", "Social Login using Patreon.", "", "patreonoauthsource"},
+	{"Reddit OAuth Source", "Social Login using reddit.com.", "", "redditoauthsource"},
+	{"Twitch OAuth Source", "Social Login using Twitch.", "", "twitchoauthsource"},
+	{"Twitter OAuth Source", "Social Login using Twitter.com", "", "twitteroauthsource"},
+}
+
+// List returns a family's kinds in authentik's order: stages sorted by
+// name, other families in class-name order, then the appended entries.
 func List(reg *registry.Registry, family string) []Type {
 	out := []Type{}
 	for _, m := range reg.Members(family) {
-		if m.Abstract || m.Component == "" {
+		if m.Abstract || m.Component == "" || debugOnly[m.Name] {
+			continue
+		}
+		if m.Name == "authentik_sources_oauth.oauthsource" {
+			for _, k := range oauthKinds {
+				k.Component = m.Component
+				out = append(out, k)
+			}
 			continue
 		}
 		out = append(out, Type{Name: m.VerboseName, Description: m.Description, Component: m.Component, ModelName: m.ModelName()})
 	}
-	out = append(out, extra[family]...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	if family == "authentik_flows.stage" {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	} else {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].ModelName < out[j].ModelName })
+	}
+	return append(out, appended[family]...)
 }
 
 // Register installs GET <family>/all/types/ for every family endpoint.

@@ -52,28 +52,30 @@ func main() {
 	retrieve, flows, users := load("retrieve.json"), load("flows-list.json"), load("users-list.json")
 
 	r := chi.NewRouter()
-	if *token != "" {
-		want := "Bearer " + *token
-		r.Use(func(next http.Handler) http.Handler {
-			return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-				if req.Header.Get("Authorization") != want {
-					w.WriteHeader(http.StatusForbidden)
-					return
-				}
-				next.ServeHTTP(w, req)
-			})
-		})
-	}
-	r.Get("/api/v3/flows/instances/{slug}/", func(w http.ResponseWriter, req *http.Request) {
-		if chi.URLParam(req, "slug") != *slug {
-			writeJSON(w, http.StatusNotFound, []byte(`{"detail":"Not found."}`))
-			return
-		}
-		writeJSON(w, http.StatusOK, retrieve)
-	})
-	r.Get("/api/v3/flows/instances/", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, flows) })
-	r.Get("/api/v3/core/users/", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, users) })
 	r.Get("/-/health/ready/", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	r.Group(func(r chi.Router) {
+		if *token != "" {
+			want := "Bearer " + *token
+			r.Use(func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+					if req.Header.Get("Authorization") != want {
+						w.WriteHeader(http.StatusForbidden)
+						return
+					}
+					next.ServeHTTP(w, req)
+				})
+			})
+		}
+		r.Get("/api/v3/flows/instances/{slug}/", func(w http.ResponseWriter, req *http.Request) {
+			if chi.URLParam(req, "slug") != *slug {
+				writeJSON(w, http.StatusNotFound, []byte(`{"detail":"Not found."}`))
+				return
+			}
+			writeJSON(w, http.StatusOK, retrieve)
+		})
+		r.Get("/api/v3/flows/instances/", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, flows) })
+		r.Get("/api/v3/core/users/", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, users) })
+	})
 
 	if addr := os.Getenv("AKBENCH_PPROF"); addr != "" {
 		mux := http.NewServeMux()
