@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/akgo/akgo/internal/auth"
+	"github.com/akgo/akgo/internal/rbac"
 	"github.com/akgo/akgo/internal/registry"
 	"github.com/akgo/akgo/internal/store"
 )
@@ -19,7 +21,19 @@ type Principal struct {
 	Email     string
 	Superuser bool
 	TokenPK   string
+	// Subject holds the caller's permissions.
+	Subject *rbac.Subject
+	// SessionKey is set for browser sessions; Original is the real user
+	// while they impersonate this one.
+	SessionKey string
+	Original   *Principal
 }
+
+// Session data keys for impersonation.
+const (
+	ImpersonateUser     = "authentik/impersonate_user"
+	ImpersonateOriginal = "authentik/impersonate_original_user"
+)
 
 type principalKey struct{}
 
@@ -52,10 +66,20 @@ const (
 	detailBadToken      = "Token invalid/expired"
 )
 
-// Authenticate checks the Authorization header.
+// Cookie and header names of session authentication, as authentik's.
+const (
+	SessionCookie = "authentik_session"
+	CSRFCookie    = "authentik_csrf"
+	CSRFHeader    = "X-authentik-CSRF"
+)
+
+// Authenticate checks the Authorization header, else the session cookie.
 func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			return a.session(r, c.Value)
+		}
 		return nil, Errorf(http.StatusForbidden, detailNoCredentials)
 	}
 	scheme, key, ok := strings.Cut(h, " ")
@@ -90,6 +114,87 @@ func (a *Authenticator) Forget() {
 	a.mu.Unlock()
 }
 
+// session authenticates a browser session. Unsafe methods must echo the
+// CSRF cookie in the X-authentik-CSRF header (Django's double-submit check).
+func (a *Authenticator) session(r *http.Request, key string) (*Principal, error) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+	default:
+		c, err := r.Cookie(CSRFCookie)
+		if err != nil || c.Value == "" || r.Header.Get(CSRFHeader) != c.Value {
+			return nil, Errorf(http.StatusForbidden, "CSRF Failed: CSRF token missing or incorrect.")
+		}
+	}
+	sm, _ := a.Registry.Model("authentik_core.authenticatedsession")
+	um, _ := a.Registry.Model("authentik_core.user")
+	now := a.Now()
+	var p *Principal
+	err := a.Store.View(r.Context(), func(tx store.Tx) error {
+		rows, err := tx.Select(r.Context(), store.Query{Table: sm.Table, Where: store.Eq(col(sm, "session_key"), key), Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return Errorf(http.StatusForbidden, detailNoCredentials)
+		}
+		s := rows[0]
+		if exp, ok := s[col(sm, "expires")].(time.Time); ok && !exp.After(now) {
+			if expiring, _ := s[col(sm, "expiring")].(bool); expiring {
+				return Errorf(http.StatusForbidden, detailNoCredentials)
+			}
+		}
+		load := func(pk any) (*Principal, error) {
+			users, err := tx.Select(r.Context(), store.Query{Table: um.Table, Where: store.Eq(um.PKColumn, pk), Limit: 1})
+			if err != nil {
+				return nil, err
+			}
+			if len(users) == 0 {
+				return nil, Errorf(http.StatusForbidden, detailNoCredentials)
+			}
+			return a.principal(r.Context(), tx, users[0], "")
+		}
+		p, err = load(s[col(sm, "user")])
+		if err != nil {
+			return err
+		}
+		p.SessionKey = key
+		var data map[string]any
+		if raw, ok := s[col(sm, "session_data")].(json.RawMessage); ok {
+			_ = json.Unmarshal(raw, &data)
+		}
+		if target, ok := data[ImpersonateUser].(float64); ok {
+			imp, err := load(int64(target))
+			if err != nil {
+				return err
+			}
+			imp.SessionKey, imp.Original = key, p
+			p = imp
+		}
+		return nil
+	})
+	return p, err
+}
+
+// principal builds the caller from a user row.
+func (a *Authenticator) principal(ctx context.Context, tx store.Tx, u store.Row, tokenPK string) (*Principal, error) {
+	um, _ := a.Registry.Model("authentik_core.user")
+	if active, _ := u[col(um, "is_active")].(bool); !active {
+		return nil, Errorf(http.StatusForbidden, "User inactive or deleted.")
+	}
+	pk, _ := u[um.PKColumn].(int64)
+	name, _ := u[col(um, "username")].(string)
+	email, _ := u[col(um, "email")].(string)
+	su, err := auth.IsSuperuser(ctx, tx, a.Registry, pk)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := rbac.Load(ctx, tx, a.Registry, pk, su)
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{UserPK: pk, Username: name, Email: email, Superuser: su, TokenPK: tokenPK, Subject: sub}, nil
+}
+
 func (a *Authenticator) lookup(ctx context.Context, key string, now time.Time) (*Principal, error) {
 	tm, _ := a.Registry.Model("authentik_core.token")
 	um, _ := a.Registry.Model("authentik_core.user")
@@ -118,20 +223,9 @@ func (a *Authenticator) lookup(ctx context.Context, key string, now time.Time) (
 		if len(users) == 0 {
 			return Errorf(http.StatusForbidden, detailBadToken)
 		}
-		u := users[0]
-		if active, _ := u[col(um, "is_active")].(bool); !active {
-			return Errorf(http.StatusForbidden, "User inactive or deleted.")
-		}
-		pk, _ := u[um.PKColumn].(int64)
-		name, _ := u[col(um, "username")].(string)
-		email, _ := u[col(um, "email")].(string)
-		su, err := auth.IsSuperuser(ctx, tx, a.Registry, pk)
-		if err != nil {
-			return err
-		}
 		tokenPK, _ := t[tm.PKColumn].(string)
-		p = &Principal{UserPK: pk, Username: name, Email: email, Superuser: su, TokenPK: tokenPK}
-		return nil
+		p, err = a.principal(ctx, tx, users[0], tokenPK)
+		return err
 	})
 	return p, err
 }

@@ -32,6 +32,7 @@ type Server struct {
 	Config  config.Config
 	Events  *events.Recorder
 	actions map[string]Action
+	open    map[string]bool
 }
 
 // NewServer builds the API server around an engine.
@@ -39,13 +40,36 @@ func NewServer(e *engine.Engine, auth *Authenticator, log *slog.Logger) *Server 
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{Engine: e, Auth: auth, Log: log, actions: map[string]Action{}}
+	s := &Server{Engine: e, Auth: auth, Log: log, actions: map[string]Action{}, open: map[string]bool{}}
 	s.Register("schema_retrieve", s.schema)
 	return s
 }
 
-// Register installs the handler of a custom operation.
+// Register installs the handler of a custom operation. Only superusers may
+// call it unless the schema lets anyone in or RegisterOpen was used.
 func (s *Server) Register(operationID string, a Action) { s.actions[operationID] = a }
+
+// RegisterOpen installs a custom operation that any authenticated user may
+// call; the action checks permissions itself (api.Require).
+func (s *Server) RegisterOpen(operationID string, a Action) {
+	s.actions[operationID] = a
+	s.open[operationID] = true
+}
+
+// gate applies the default rule for custom actions.
+func (s *Server) gate(r *http.Request, op *apispec.Operation, anon bool) error {
+	if anon {
+		return nil
+	}
+	p, ok := PrincipalFrom(r.Context())
+	if !ok {
+		return Errorf(http.StatusForbidden, detailNoCredentials)
+	}
+	if s.open[op.ID] || p.Superuser {
+		return nil
+	}
+	return Errorf(http.StatusForbidden, DetailNoPermission)
+}
 
 // Handled reports how an operation is served: "generic", "custom" or ""
 // (501).
@@ -110,6 +134,10 @@ func (s *Server) handle(op *apispec.Operation) http.Handler {
 		var err error
 		switch {
 		case custom:
+			if err := s.gate(r, op, anon); err != nil {
+				WriteError(w, r, s.Log, err)
+				return
+			}
 			err = action(w, r)
 		case generic:
 			err = s.uniform(w, r, ep, kind)
@@ -124,8 +152,12 @@ func (s *Server) handle(op *apispec.Operation) http.Handler {
 
 // uniform serves the generic view-set operations.
 func (s *Server) uniform(w http.ResponseWriter, r *http.Request, ep *registry.Endpoint, op registry.Op) error {
-	ctx := r.Context()
 	lookup := chi.URLParam(r, ep.Lookup)
+	r, err := s.authorize(r, ep, op, lookup)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
 	switch op {
 	case registry.OpList:
 		if ep.Paginated == "" {
@@ -152,11 +184,12 @@ func (s *Server) uniform(w http.ResponseWriter, r *http.Request, ep *registry.En
 		if err != nil {
 			return err
 		}
+		s.ownCreate(r, ep, body)
 		obj, err := s.Engine.Create(ctx, ep, body)
 		if err != nil {
 			return err
 		}
-		s.Auth.Forget()
+		s.forget(ep)
 		writeJSON(w, http.StatusCreated, obj)
 	case registry.OpUpdate, registry.OpPartialUpdate:
 		body, err := DecodeBody(r)
@@ -167,13 +200,13 @@ func (s *Server) uniform(w http.ResponseWriter, r *http.Request, ep *registry.En
 		if err != nil {
 			return err
 		}
-		s.Auth.Forget()
+		s.forget(ep)
 		writeJSON(w, http.StatusOK, obj)
 	case registry.OpDestroy:
 		if err := s.Engine.Destroy(ctx, ep, lookup); err != nil {
 			return err
 		}
-		s.Auth.Forget()
+		s.forget(ep)
 		w.WriteHeader(http.StatusNoContent)
 	case registry.OpUsedBy:
 		list, err := s.Engine.UsedByOf(ctx, ep, lookup)
@@ -185,6 +218,20 @@ func (s *Server) uniform(w http.ResponseWriter, r *http.Request, ep *registry.En
 		return Errorf(http.StatusNotImplemented, "not implemented")
 	}
 	return nil
+}
+
+// credentialModels are the models whose changes can change what a cached
+// caller is or may do.
+var credentialModels = map[string]bool{
+	"authentik_core.token": true, "authentik_core.user": true, "authentik_core.group": true,
+	"authentik_rbac.role": true, "authentik_core.authenticatedsession": true,
+}
+
+// forget drops cached callers after a write that can affect them.
+func (s *Server) forget(ep *registry.Endpoint) {
+	if credentialModels[ep.Model] {
+		s.Auth.Forget()
+	}
 }
 
 func nonNil(objs []engine.Object) []engine.Object {

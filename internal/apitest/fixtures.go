@@ -1,17 +1,19 @@
 package apitest
 
 import (
-	"encoding/base64"
-	"encoding/json"
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/akgo/akgo/internal/apispec"
+	"github.com/akgo/akgo/internal/licensing"
+	"github.com/akgo/akgo/internal/licensing/licensingtest"
 	"github.com/akgo/akgo/internal/registry"
 )
 
@@ -21,17 +23,18 @@ import (
 type Builder struct {
 	H   *Harness
 	Reg *registry.Registry
-	n   int
 }
 
 // NewBuilder returns a builder over the harness.
 func NewBuilder(h *Harness) *Builder { return &Builder{H: h, Reg: h.App.Registry} }
 
-// Unique returns a fresh suffix.
+// Unique returns a fresh suffix, unique within the test binary even when
+// builders are copied per subtest.
 func (b *Builder) Unique() string {
-	b.n++
-	return fmt.Sprintf("%d%d", time.Now().UnixNano()%100000, b.n)
+	return fmt.Sprintf("%d", uniqueSeq.Add(1)+time.Now().UnixNano()%1000*1000000)
 }
+
+var uniqueSeq atomic.Int64
 
 // Body builds a valid request body for an endpoint's request schema. With
 // optional=true it also fills optional scalar fields.
@@ -111,7 +114,7 @@ func (b *Builder) value(name string, p *openapi3.Schema) (any, bool) {
 	case p.Type.Is("string"):
 		switch p.Format {
 		case "uuid":
-			return "00000000-0000-4000-8000-" + fmt.Sprintf("%012d", b.n+1), true
+			return "00000000-0000-4000-8000-" + fmt.Sprintf("%012d", uniqueSeq.Add(1)), true
 		case "date-time":
 			return time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339), true
 		case "email":
@@ -221,19 +224,24 @@ func overrides() map[string]func(b *Builder) map[string]any {
 		"/sources/user_connections/plex/": func(b *Builder) map[string]any {
 			return map[string]any{"source": b.PK("authentik_sources_plex.plexsource"), "user": b.PK("authentik_core.user")}
 		},
+		"/crypto/certificatekeypairs/": func(b *Builder) map[string]any {
+			cert, key := TestCertificate()
+			return map[string]any{"certificate_data": cert, "key_data": key}
+		},
 		"/enterprise/license/": func(b *Builder) map[string]any {
-			return map[string]any{"key": TestLicenseKey("Test licence "+b.Unique(), time.Now().Add(365*24*time.Hour))}
+			app := b.H.App
+			id, err := licensing.EnsureInstallID(context.Background(), app.Store, app.Engine.NewUUID)
+			if err != nil {
+				b.H.T.Fatalf("install id: %v", err)
+			}
+			return map[string]any{"key": TestLicenseKey(id, "Test licence "+b.Unique(), time.Now().Add(365*24*time.Hour))}
 		},
 	}
 }
 
-// TestLicenseKey builds an (unsigned) licence key with the given claims.
-func TestLicenseKey(name string, exp time.Time) string {
-	enc := func(v any) string {
-		data, _ := json.Marshal(v)
-		return base64.RawURLEncoding.EncodeToString(data)
-	}
-	return enc(map[string]any{"alg": "ES512", "typ": "JWT"}) + "." +
-		enc(map[string]any{"name": name, "exp": exp.Unix(), "internal_users": 10, "external_users": 100, "aud": "enterprise.goauthentik.io/license"}) +
-		".c2lnbmF0dXJl"
+// TestLicenseKey builds a licence key for the installation, signed by the
+// shared test issuer (verifiable once its root is stored as the licensing
+// certificate).
+func TestLicenseKey(installID, name string, exp time.Time) string {
+	return licensingtest.Default().Sign(licensingtest.Claims{InstallID: installID, Name: name, Expiry: exp, InternalUsers: 10, ExternalUsers: 100})
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -24,6 +25,7 @@ import (
 	"github.com/akgo/akgo/internal/apispec"
 	"github.com/akgo/akgo/internal/app"
 	"github.com/akgo/akgo/internal/config"
+	"github.com/akgo/akgo/internal/store"
 )
 
 // Token is the bootstrap admin's API token in every harness.
@@ -77,6 +79,7 @@ func Start(t testing.TB, backend string) *Harness {
 	if err != nil {
 		t.Fatalf("start akserver: %v", err)
 	}
+	a.WaitStartup()
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(func() {
 		srv.Close()
@@ -111,6 +114,42 @@ func (h *Harness) Do(method, path string, body any) *Response {
 // DoAs sends a request with the given token ("" for none).
 func (h *Harness) DoAs(token, method, path string, body any) *Response {
 	h.T.Helper()
+	return h.DoWith(method, path, body, func(req *http.Request) {
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+	})
+}
+
+// DoSession sends a request in a browser session (with its CSRF pair).
+func (h *Harness) DoSession(session, method, path string, body any) *Response {
+	h.T.Helper()
+	return h.DoWith(method, path, body, func(req *http.Request) {
+		req.AddCookie(&http.Cookie{Name: "authentik_session", Value: session})
+		req.AddCookie(&http.Cookie{Name: "authentik_csrf", Value: "csrf-" + session})
+		req.Header.Set("X-authentik-CSRF", "csrf-"+session)
+	})
+}
+
+// NewSession stores a live browser session for a user and returns its key.
+func (h *Harness) NewSession(userPK int64) string {
+	h.T.Helper()
+	sm, _ := h.App.Registry.Model("authentik_core.authenticatedsession")
+	key := "session-" + h.App.Engine.NewUUID()
+	err := h.App.Store.Update(context.Background(), func(tx store.Tx) error {
+		_, err := tx.Insert(context.Background(), sm.Table, store.Row{"uuid": h.App.Engine.NewUUID(), "session_key": key, "user": userPK,
+			"last_ip": "127.0.0.1", "last_user_agent": "apitest", "last_used": time.Now().UTC(), "expires": time.Now().Add(time.Hour).UTC(), "expiring": true, "session_data": map[string]any{}})
+		return err
+	})
+	if err != nil {
+		h.T.Fatalf("new session: %v", err)
+	}
+	return key
+}
+
+// DoWith sends a request prepared by prep and validates the response.
+func (h *Harness) DoWith(method, path string, body any, prep func(*http.Request)) *Response {
+	h.T.Helper()
 	var rd io.Reader
 	var raw []byte
 	if body != nil {
@@ -135,9 +174,7 @@ func (h *Harness) DoAs(token, method, path string, body any) *Response {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	prep(req)
 	resp, err := h.Client.Do(req)
 	if err != nil {
 		h.T.Fatalf("%s %s: %v", method, path, err)
@@ -207,7 +244,7 @@ func (r *Response) Expect(t testing.TB, status int) *Response {
 }
 
 // validationDoc is the schema used to validate responses: authentik's
-// schema with one documented correction. drf-spectacular marks read-only
+// schema with two documented corrections. drf-spectacular marks read-only
 // fields that follow an optional relation (X_obj, parent_name,
 // assigned_application_name, ...) as non-nullable, but authentik renders
 // them as null when the relation is empty, and so does akserver.
@@ -224,8 +261,16 @@ func validationDoc(t testing.TB) *openapi3.T {
 				continue
 			}
 			for name, p := range ref.Value.Properties {
-				if p.Value != nil && p.Value.ReadOnly && RelationDerived(name) {
+				if p.Value == nil {
+					continue
+				}
+				if p.Value.ReadOnly && RelationDerived(name) {
 					p.Value.Nullable = true
+				}
+				// Free-form dictionaries ("additionalProperties: {}") hold
+				// any JSON value, null included, in authentik's serializers.
+				if ap := p.Value.AdditionalProperties.Schema; ap != nil && ap.Value != nil && ap.Value.Type == nil && ap.Ref == "" {
+					ap.Value.Nullable = true
 				}
 			}
 		}
@@ -247,4 +292,23 @@ var (
 // relation in authentik's serializers.
 func RelationDerived(name string) bool {
 	return strings.HasSuffix(name, "_obj") || strings.HasPrefix(name, "assigned_") || name == "parent_name"
+}
+
+// UserWithToken creates a user (no groups, no permissions) and an API token
+// for it, and returns the user's pk and the token key.
+func (h *Harness) UserWithToken(username string) (int64, string) {
+	h.T.Helper()
+	u := h.Do(http.MethodPost, "/core/users/", map[string]any{"username": username, "name": username}).Expect(h.T, http.StatusCreated).Object()
+	pk := int64(u["pk"].(float64))
+	key := "key-" + username
+	h.Do(http.MethodPost, "/core/tokens/", map[string]any{"identifier": "token-" + username, "intent": "api", "user": pk, "expiring": false}).Expect(h.T, http.StatusCreated)
+	tm, _ := h.App.Registry.Model("authentik_core.token")
+	err := h.App.Store.Update(context.Background(), func(tx store.Tx) error {
+		_, err := tx.UpdateWhere(context.Background(), tm.Table, store.Eq("identifier", "token-"+username), store.Row{"key": key})
+		return err
+	})
+	if err != nil {
+		h.T.Fatalf("set token key: %v", err)
+	}
+	return pk, key
 }

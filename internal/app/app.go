@@ -11,21 +11,26 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/akgo/akgo/internal/api"
 	"github.com/akgo/akgo/internal/api/admin"
 	"github.com/akgo/akgo/internal/api/certs"
+	"github.com/akgo/akgo/internal/api/coreapi"
 	"github.com/akgo/akgo/internal/api/eventsapi"
+	"github.com/akgo/akgo/internal/api/flowsapi"
 	"github.com/akgo/akgo/internal/api/kinds"
 	"github.com/akgo/akgo/internal/api/policyapi"
 	"github.com/akgo/akgo/internal/api/providers"
+	"github.com/akgo/akgo/internal/api/rbacapi"
 	"github.com/akgo/akgo/internal/apispec"
 	"github.com/akgo/akgo/internal/config"
 	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/events"
 	"github.com/akgo/akgo/internal/modelhooks"
+	"github.com/akgo/akgo/internal/rbac"
 	"github.com/akgo/akgo/internal/registry"
 	"github.com/akgo/akgo/internal/server"
 	"github.com/akgo/akgo/internal/store"
@@ -78,6 +83,8 @@ type App struct {
 	Engine   *engine.Engine
 	API      *api.Server
 	Log      *slog.Logger
+
+	background sync.WaitGroup
 }
 
 // Open prepares everything short of listening: the store with its
@@ -111,6 +118,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		}
 	}
 	modelhooks.Register(eng, modelhooks.Settings{SecretKey: a.Config.SecretKey})
+	if err := rbac.Seed(ctx, st, reg); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("seed permissions: %w", err)
+	}
+	if err := a.ensureStartupObjects(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("start-up objects: %w", err)
+	}
 	if err := a.Bootstrap(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("bootstrap: %w", err)
@@ -121,6 +136,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.API = api.NewServer(eng, auth, log)
 	a.API.Config, a.API.Events = a.Config, rec
 	registerActions(a.API)
+	a.startBackground()
 	// Start-up parses the schema and builds the migration plan; hand the
 	// garbage back to the OS so an idle server stays small.
 	debug.FreeOSMemory()
@@ -158,8 +174,30 @@ func (a *App) Serve(ctx context.Context, onListen func(net.Addr)) error {
 	})
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+// Close waits for start-up work, stops background notification delivery,
+// then releases the store.
+func (a *App) Close() error {
+	a.background.Wait()
+	if a.API != nil {
+		eventsapi.Shutdown(a.API)
+	}
+	return a.Store.Close()
+}
+
+// WaitStartup waits for the start-up work that runs after Open returns.
+func (a *App) WaitStartup() { a.background.Wait() }
+
+// startBackground runs start-up work that need not delay readiness: the
+// self-signed certificate's RSA key takes about a second to generate.
+func (a *App) startBackground() {
+	a.background.Add(1)
+	go func() {
+		defer a.background.Done()
+		if err := certs.EnsureSelfSigned(context.Background(), a.Engine); err != nil {
+			a.Log.Error("start-up certificate", "err", err)
+		}
+	}()
+}
 
 // secretKey loads the stored secret key or generates and stores one.
 func (a *App) secretKey(ctx context.Context) (string, error) {
@@ -204,4 +242,7 @@ func registerActions(s *api.Server) {
 	providers.Register(s)
 	policyapi.Register(s)
 	eventsapi.Register(s)
+	rbacapi.Register(s)
+	coreapi.Register(s)
+	flowsapi.Register(s)
 }

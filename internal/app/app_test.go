@@ -144,3 +144,19 @@ func TestSchemaEndpoint(t *testing.T) {
 		})
 	}
 }
+
+func TestStartupObjects(t *testing.T) {
+	h := apitest.Start(t, "sqlite")
+	src := h.Do(http.MethodGet, "/sources/all/?slug=authentik-built-in", nil).Expect(t, http.StatusOK).Object()["results"].([]any)
+	if len(src) != 1 || src[0].(map[string]any)["managed"] != "goauthentik.io/sources/inbuilt" {
+		t.Fatalf("built-in source = %v", src)
+	}
+	op := h.Do(http.MethodGet, "/outposts/instances/?managed__iexact=goauthentik.io/outposts/embedded", nil).Expect(t, http.StatusOK).Object()["results"].([]any)
+	if len(op) != 1 || op[0].(map[string]any)["name"] != "authentik Embedded Outpost" || op[0].(map[string]any)["type"] != "proxy" {
+		t.Fatalf("embedded outpost = %v", op)
+	}
+	users := h.Do(http.MethodGet, "/core/users/?username=AnonymousUser", nil).Expect(t, http.StatusOK).Object()["results"].([]any)
+	if len(users) != 0 {
+		t.Fatalf("AnonymousUser is listed")
+	}
+}

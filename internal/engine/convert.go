@@ -163,3 +163,24 @@ func ParseTime(s string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("invalid date-time %q", s)
 }
+
+// Slugify is Django's slugify: ASCII letters, digits, underscores and
+// hyphens, lower-cased, runs of spaces and hyphens collapsed into one
+// hyphen, leading and trailing ones stripped.
+func Slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+			dash = false
+		case r == ' ' || r == '-':
+			if !dash && b.Len() > 0 {
+				b.WriteByte('-')
+				dash = true
+			}
+		}
+	}
+	return strings.TrimRight(b.String(), "-")
+}

@@ -13,3 +13,5 @@
 // the ancestor a relation names, so the database cascades deletes; the
 // engine keeps the ancestor copies in step inside the same transaction.
 package engine
+
+//go:generate go run ./migrategen -dir migrations

@@ -160,3 +160,31 @@ func BaseURLFrom(ctx context.Context) string {
 	u, _ := ctx.Value(baseURLKey).(string)
 	return u
 }
+
+const scopeKey ctxKey = 3
+
+type scope struct {
+	model string
+	cond  store.Cond
+}
+
+// WithScope limits what the engine reads of one model in ctx to rows
+// matching cond (the objects the caller may see): lists are filtered and a
+// detail lookup outside the scope is a 404, like DRF's filtered querysets.
+func WithScope(ctx context.Context, model string, cond store.Cond) context.Context {
+	return context.WithValue(ctx, scopeKey, scope{model, cond})
+}
+
+func (e *Engine) scopeOf(ctx context.Context, m *registry.Model) store.Cond {
+	var conds []store.Cond
+	if s, ok := ctx.Value(scopeKey).(scope); ok && s.model == m.Name {
+		conds = append(conds, s.cond)
+	}
+	if hidden, ok := e.Hooks.HiddenRows[m.Name]; ok {
+		conds = append(conds, store.NotCond{Cond: hidden})
+	}
+	if len(conds) == 0 {
+		return nil
+	}
+	return store.And(conds...)
+}

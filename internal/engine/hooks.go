@@ -36,12 +36,15 @@ type Hooks struct {
 	Compute     map[string]ComputeFunc
 	BeforeWrite map[string][]WriteFunc
 	AfterWrite  []AfterWriteFunc
-	Filters     map[string]FilterFunc
+	// Hidden rows of a model are never listed or found through the API
+	// (authentik's AnonymousUser).
+	HiddenRows map[string]store.Cond
+	Filters    map[string]FilterFunc
 }
 
 // NewHooks returns empty hook tables.
 func NewHooks() *Hooks {
-	return &Hooks{Display: map[string]func(*registry.Model, store.Row) string{}, Compute: map[string]ComputeFunc{}, BeforeWrite: map[string][]WriteFunc{}, Filters: map[string]FilterFunc{}}
+	return &Hooks{HiddenRows: map[string]store.Cond{}, Display: map[string]func(*registry.Model, store.Row) string{}, Compute: map[string]ComputeFunc{}, BeforeWrite: map[string][]WriteFunc{}, Filters: map[string]FilterFunc{}}
 }
 
 // compute finds the hook of a field: by "model.field", then by the hook

@@ -1,8 +1,13 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
+	"io/fs"
+	"reflect"
 	"sort"
+
+	"github.com/akgo/akgo/internal/engine/migrations"
 
 	"github.com/akgo/akgo/internal/registry"
 	"github.com/akgo/akgo/internal/store"
@@ -150,20 +155,96 @@ func orderTables(ts []store.Table) []store.Table {
 	return out
 }
 
-// Migrations returns the versioned schema changes. Version 1 is the schema
-// of authentik 2023.10.4 as the registry describes it; later changes append
-// versions instead of editing this one.
+// Migrations returns the versioned schema changes: version 1 creates the
+// tables of the first snapshot, each later version adds what its snapshot
+// has beyond the previous one. TestMigrationsMatchRegistry keeps the latest
+// snapshot equal to what the registry describes.
 func Migrations(reg *registry.Registry) ([]store.Migration, error) {
-	tables, err := Tables(reg)
+	snaps, err := Snapshots()
 	if err != nil {
 		return nil, err
 	}
-	steps := make([]store.Step, 0, len(tables)+1)
-	for _, t := range tables {
-		steps = append(steps, store.CreateTable{Table: t})
+	var out []store.Migration
+	var prev []store.Table
+	for i, tables := range snaps {
+		steps, err := Diff(prev, tables)
+		if err != nil {
+			return nil, fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if i == 0 {
+			steps = append(steps, store.CreateTable{Table: settingsTable})
+		}
+		out = append(out, store.Migration{Version: i + 1, Name: fmt.Sprintf("schema snapshot %d", i+1), Steps: steps})
+		prev = tables
 	}
-	steps = append(steps, store.CreateTable{Table: settingsTable})
-	return []store.Migration{{Version: 1, Name: "authentik 2023.10.4 models", Steps: steps}}, nil
+	return out, nil
+}
+
+// Snapshots loads the frozen table lists in version order.
+func Snapshots() ([][]store.Table, error) {
+	names, err := fs.Glob(migrations.FS, "v*.json")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := make([][]store.Table, 0, len(names))
+	for _, n := range names {
+		data, err := migrations.FS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		var tables []store.Table
+		if err := json.Unmarshal(data, &tables); err != nil {
+			return nil, fmt.Errorf("snapshot %s: %w", n, err)
+		}
+		out = append(out, tables)
+	}
+	return out, nil
+}
+
+// Diff returns the steps that turn schema from into schema to. Only
+// additions are derived; a removed or changed table or column needs a
+// hand-written migration and is reported as an error.
+func Diff(from, to []store.Table) ([]store.Step, error) {
+	old := map[string]store.Table{}
+	for _, t := range from {
+		old[t.Name] = t
+	}
+	var steps []store.Step
+	for _, t := range to {
+		o, ok := old[t.Name]
+		if !ok {
+			steps = append(steps, store.CreateTable{Table: t})
+			continue
+		}
+		delete(old, t.Name)
+		cols := map[string]store.Column{}
+		for _, c := range o.Columns {
+			cols[c.Name] = c
+		}
+		for _, c := range t.Columns {
+			oc, ok := cols[c.Name]
+			if !ok {
+				c.Nullable = true // existing rows have no value
+				steps = append(steps, store.AddColumn{Table: t.Name, Column: c})
+				continue
+			}
+			if !reflect.DeepEqual(oc, c) {
+				return nil, fmt.Errorf("column %s.%s changed: write a migration by hand", t.Name, c.Name)
+			}
+			delete(cols, c.Name)
+		}
+		for name := range cols {
+			return nil, fmt.Errorf("column %s.%s removed: write a migration by hand", t.Name, name)
+		}
+		if !reflect.DeepEqual(o.Unique, t.Unique) && len(o.Unique) > 0 {
+			return nil, fmt.Errorf("unique constraints of %s changed: write a migration by hand", t.Name)
+		}
+	}
+	for name := range old {
+		return nil, fmt.Errorf("table %s removed: write a migration by hand", name)
+	}
+	return steps, nil
 }
 
 // settingsTable holds server-wide values such as the generated secret key.

@@ -337,6 +337,49 @@ func cloneDefault(v any) any {
 	return v
 }
 
+// InsertTx stores an object of any model (abstract bases included) from
+// API field values, with defaults, server-set timestamps and ancestor rows,
+// bypassing endpoint schemas: for objects akserver creates itself.
+func (e *Engine) InsertTx(ctx context.Context, tx store.Tx, m *registry.Model, fields Object) (store.Row, error) {
+	row := store.Row{}
+	for i := range m.Fields {
+		f := &m.Fields[i]
+		if !f.Stored() {
+			continue
+		}
+		v, given := fields[f.Name]
+		if !given {
+			if !f.HasDefault || f.Column == m.PKColumn {
+				continue
+			}
+			v = cloneDefault(f.Default)
+		}
+		cv, msg := fromJSON(f.Kind, v)
+		if msg != "" {
+			return nil, Invalid(f.Name, msg)
+		}
+		row[f.Column] = cv
+	}
+	now := store.NowUTC(e.Now())
+	for _, name := range []string{"created", "last_updated"} {
+		if f, ok := m.Field(name); ok && f.Stored() && row[f.Column] == nil {
+			row[f.Column] = now
+		}
+	}
+	if m.Abstract {
+		row[ModelColumn] = m.Name
+	}
+	for _, hook := range append(e.Hooks.BeforeWrite["*"], e.Hooks.BeforeWrite[m.Name]...) {
+		if err := hook(ctx, tx, m, nil, row, fields); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.insertWithAncestors(ctx, tx, m, row); err != nil {
+		return nil, err
+	}
+	return row, nil
+}
+
 // insertWithAncestors writes the ancestor rows root first, then the row
 // itself, sharing or linking primary keys as each level declares.
 func (e *Engine) insertWithAncestors(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row) error {

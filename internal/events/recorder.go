@@ -31,6 +31,12 @@ const DefaultRetention = 365 * 24 * time.Hour
 // Recorder writes events.
 type Recorder struct {
 	Engine *engine.Engine
+	// Observers learn about every event written through the recorder,
+	// inside the transaction that writes it. They must neither block nor
+	// write: whatever reacts to events (notification rules) has to wait for
+	// the commit elsewhere, since the transaction may still roll back.
+	// Install them before serving; the slice is not guarded.
+	Observers []func(ctx context.Context, eventUUID string)
 }
 
 // ignored lists models whose writes are not audited, as authentik's audit
@@ -79,6 +85,13 @@ func (r *Recorder) Record(ctx context.Context, action, app string, data map[stri
 
 // RecordTx writes one event inside tx.
 func (r *Recorder) RecordTx(ctx context.Context, tx store.Tx, action, app string, data map[string]any) error {
+	_, err := r.RecordTxID(ctx, tx, action, app, data)
+	return err
+}
+
+// RecordTxID writes one event inside tx and returns its UUID, for callers
+// that reference the event (a notification points at its event).
+func (r *Recorder) RecordTxID(ctx context.Context, tx store.Tx, action, app string, data map[string]any) (string, error) {
 	em, _ := r.Engine.Registry.Model("authentik_events.event")
 	now := store.NowUTC(r.Engine.Now())
 	user := map[string]any{"username": "AnonymousUser", "pk": 0, "email": "", "is_anonymous": true}
@@ -104,17 +117,21 @@ func (r *Recorder) RecordTx(ctx context.Context, tx store.Tx, action, app string
 	}
 	tenant, retention, err := r.tenant(ctx, tx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	enc := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	id := r.Engine.NewUUID()
 	row := store.Row{
-		em.PKColumn: r.Engine.NewUUID(), "action": action, "app": app, "user": enc(user), "context": enc(data),
+		em.PKColumn: id, "action": action, "app": app, "user": enc(user), "context": enc(data),
 		"client_ip": ip, "created": now, "expires": now.Add(retention), "expiring": true, "tenant": enc(tenant),
 	}
 	if _, err := tx.Insert(ctx, em.Table, row); err != nil {
-		return fmt.Errorf("record event %s: %w", action, err)
+		return "", fmt.Errorf("record event %s: %w", action, err)
 	}
-	return nil
+	for _, observe := range r.Observers {
+		observe(ctx, id)
+	}
+	return id, nil
 }
 
 // tenant returns the default tenant as events store it and its retention.

@@ -8,6 +8,8 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/pem"
 	"strings"
@@ -95,7 +97,7 @@ func (h *hooks) crypto() {
 	})
 	h.compute("authentik_crypto.certificatekeypair.cert_subject", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
 		if c := cert(row); c != nil {
-			return c.Subject.String(), nil
+			return SubjectString(c), nil
 		}
 		return nil, nil
 	})
@@ -114,4 +116,15 @@ func (h *hooks) crypto() {
 	h.compute("authentik_crypto.certificatekeypair.private_key_download_url", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
 		return "/api/v3/crypto/certificatekeypairs/" + str(row[m.PKColumn]) + "/view_private_key/?download", nil
 	})
+}
+
+// SubjectString renders the subject as RFC 4514 from its encoded order
+// (last attribute first), as Python's rfc4514_string does; Go's
+// pkix.Name.String re-sorts the attributes.
+func SubjectString(c *x509.Certificate) string {
+	var seq pkix.RDNSequence
+	if _, err := asn1.Unmarshal(c.RawSubject, &seq); err != nil {
+		return c.Subject.String()
+	}
+	return seq.String()
 }

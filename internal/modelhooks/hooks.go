@@ -126,6 +126,8 @@ func (h *hooks) writes() {
 	})
 	generated := map[string]map[string]int{
 		"authentik_providers_oauth2.oauth2provider": {"client_id": 40, "client_secret": 128},
+		// Proxy providers are OAuth2 providers underneath.
+		"authentik_providers_proxy.proxyprovider":   {"client_id": 40, "client_secret": 128},
 		"authentik_providers_radius.radiusprovider": {"shared_secret": 128},
 		"authentik_sources_plex.plexsource":         {"client_id": 40},
 	}

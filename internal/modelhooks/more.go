@@ -2,12 +2,11 @@ package modelhooks
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"strings"
-	"time"
+	"fmt"
 
 	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/licensing"
 	"github.com/akgo/akgo/internal/registry"
 	"github.com/akgo/akgo/internal/store"
 )
@@ -52,15 +51,21 @@ func (h *hooks) more() {
 		}
 		return nil
 	})
-	// Licences: name, expiry and user counts come from the key's claims.
+	// Licences: the key must verify for this installation (authentik's
+	// LicenseSerializer.validate_key); name, expiry and user counts come
+	// from its claims.
 	h.beforeWrite("authentik_enterprise.license", func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body engine.Object) error {
 		key, given := row[col(m, "key")]
 		if !given {
 			return nil
 		}
-		claims, ok := LicenseClaims(str(key))
-		if !ok {
-			return engine.Invalid("key", "Unable to verify license")
+		v, err := licensing.VerifierFor(ctx, tx, h.e.Now)
+		if err != nil {
+			return fmt.Errorf("licence verifier: %w", err)
+		}
+		claims, err := v.Verify(str(key))
+		if err != nil {
+			return engine.Invalid("key", licensing.InvalidMessage)
 		}
 		set := func(field string, v any) {
 			if c, ok := hasCol(m, field); ok {
@@ -68,7 +73,7 @@ func (h *hooks) more() {
 			}
 		}
 		set("name", claims.Name)
-		set("expiry", time.Unix(claims.Exp, 0).UTC())
+		set("expiry", claims.Expiry)
 		set("internal_users", claims.InternalUsers)
 		set("external_users", claims.ExternalUsers)
 		return nil
@@ -87,30 +92,4 @@ func (h *hooks) more() {
 		}
 		return info, nil
 	})
-}
-
-// License is the claim set of an authentik enterprise licence key (a JWT).
-type License struct {
-	Name          string `json:"name"`
-	Exp           int64  `json:"exp"`
-	InternalUsers int64  `json:"internal_users"`
-	ExternalUsers int64  `json:"external_users"`
-}
-
-// LicenseClaims decodes the claims of a licence key. Signature checking is
-// the licence action's job (it needs authentik's licence certificate).
-func LicenseClaims(key string) (License, bool) {
-	parts := strings.Split(strings.TrimSpace(key), ".")
-	if len(parts) != 3 {
-		return License{}, false
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return License{}, false
-	}
-	var l License
-	if err := json.Unmarshal(payload, &l); err != nil || l.Exp == 0 {
-		return License{}, false
-	}
-	return l, true
 }

@@ -91,6 +91,7 @@ func generatedModels() []*Model {
 				{Name: "user_agent", Kind: KindJSON, ReadOnly: true, Computed: "auto"},
 				{Name: "uuid", Column: "uuid", Kind: KindUUID},
 				{Name: "expiring", Column: "expiring", Kind: KindBool, Default: true, HasDefault: true, Hidden: true},
+				{Name: "session_data", Column: "session_data", Kind: KindJSON, Default: map[string]any{}, HasDefault: true, Hidden: true},
 				{Name: "session_key", Column: "session_key", Kind: KindString, Hidden: true},
 			},
 		},
@@ -365,6 +366,7 @@ func generatedModels() []*Model {
 				{Name: "task_duration", Kind: KindInt, ReadOnly: true, Computed: "auto"},
 				{Name: "task_finish_timestamp", Column: "task_finish_timestamp", Kind: KindTime},
 				{Name: "task_name", Column: "task_name", Kind: KindString},
+				{Name: "task_start_timestamp", Column: "task_start_timestamp", Kind: KindTime, Nullable: true, Hidden: true},
 			},
 		},
 		{
@@ -1888,6 +1890,28 @@ func generatedModels() []*Model {
 				{Name: "flow_user_settings", Column: "flow_user_settings", Kind: KindUUID, Nullable: true, Default: nil, HasDefault: true, Ref: "authentik_flows.flow", OnDelete: SetNull},
 				{Name: "tenant_uuid", Column: "tenant_uuid", Kind: KindUUID, ReadOnly: true},
 				{Name: "web_certificate", Column: "web_certificate", Kind: KindUUID, Nullable: true, Default: nil, HasDefault: true, Ref: "authentik_crypto.certificatekeypair", OnDelete: SetDefault},
+			},
+		},
+		{
+			Name: "guardian.groupobjectpermission", Table: "guardian_groupobjectpermission", PKColumn: "id", PKKind: KindInt, PKAuto: true,
+			VerboseName: "group object permission", VerboseNamePlural: "group object permissions", Component: "",
+			NaturalKey: nil, Search: nil, Ordering: nil, DefaultOrdering: nil,
+			Unique: [][]string{[]string{"group", "permission", "object_pk"}},
+			Fields: []Field{
+				{Name: "group", Column: "group", Kind: KindInt, Ref: "auth.group", OnDelete: Cascade, Hidden: true},
+				{Name: "object_pk", Column: "object_pk", Kind: KindString, Hidden: true},
+				{Name: "permission", Column: "permission", Kind: KindInt, Ref: "auth.permission", OnDelete: Cascade, Hidden: true},
+			},
+		},
+		{
+			Name: "guardian.userobjectpermission", Table: "guardian_userobjectpermission", PKColumn: "id", PKKind: KindInt, PKAuto: true,
+			VerboseName: "user object permission", VerboseNamePlural: "user object permissions", Component: "",
+			NaturalKey: nil, Search: nil, Ordering: nil, DefaultOrdering: nil,
+			Unique: [][]string{[]string{"user", "permission", "object_pk"}},
+			Fields: []Field{
+				{Name: "object_pk", Column: "object_pk", Kind: KindString, Hidden: true},
+				{Name: "permission", Column: "permission", Kind: KindInt, Ref: "auth.permission", OnDelete: Cascade, Hidden: true},
+				{Name: "user", Column: "user", Kind: KindInt, Ref: "authentik_core.user", OnDelete: Cascade, Hidden: true},
 			},
 		},
 	}

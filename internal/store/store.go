@@ -228,6 +228,20 @@ func And(cs ...Cond) Cond {
 	return out
 }
 
+// Or combines conditions, dropping nils.
+func Or(cs ...Cond) Cond {
+	out := OrCond{}
+	for _, c := range cs {
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return out
+}
+
 // Migration is one versioned schema change. Steps are applied in order.
 type Migration struct {
 	Version int

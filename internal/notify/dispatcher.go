@@ -1,0 +1,357 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/events"
+	"github.com/akgo/akgo/internal/store"
+)
+
+// Actions and apps of the events notify records itself, as authentik's
+// tasks name them.
+const (
+	ActionEmailSent           = "email_sent"
+	ActionSystemTaskException = "system_task_exception"
+	appEmailTasks             = "authentik.stages.email.tasks"
+	appMonitoredTasks         = "authentik.events.monitored_tasks"
+)
+
+// Dispatcher turns committed events into notifications in the background.
+// Install Observe as an observer of the event recorder.
+type Dispatcher struct {
+	// Policies decides bound policies other than event matchers; nil
+	// makes them fail. Mappings evaluates webhook mappings; nil makes a
+	// mapped webhook fail. Set both before the first event.
+	Policies PolicyEvaluator
+	Mappings MappingEvaluator
+	// Version is the authentik version transports announce.
+	Version string
+
+	engine *engine.Engine
+	events *events.Recorder
+	log    *slog.Logger
+	s      *schema
+	cfg    Settings
+	http   *http.Client
+
+	// base is cancelled by Close, aborting in-flight deliveries.
+	base   context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	queue   []job
+	workers int
+	// pending counts queued, running and scheduled jobs; idle is closed
+	// whenever it is zero.
+	pending int
+	idle    chan struct{}
+	timers  map[*time.Timer]struct{}
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// job is an event waiting for its rules (del nil) or one delivery.
+type job struct {
+	event   string
+	since   time.Time
+	attempt int
+	del     *delivery
+	// own marks work caused by an event notify recorded itself (an email
+	// sent, a delivery failure): its deliveries record no further events,
+	// so a rule that matches them cannot feed on itself forever.
+	own bool
+}
+
+// New builds a dispatcher with a copy of Defaults.
+func New(e *engine.Engine, rec *events.Recorder, log *slog.Logger) (*Dispatcher, error) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s, err := newSchema(e)
+	if err != nil {
+		return nil, err
+	}
+	cfg := Defaults
+	cfg.RetryDelays = append([]time.Duration(nil), Defaults.RetryDelays...)
+	if cfg.Workers < 1 {
+		cfg.Workers = 1
+	}
+	version := "2023.10.4"
+	if e.Spec != nil && e.Spec.Doc != nil && e.Spec.Doc.Info != nil && e.Spec.Doc.Info.Version != "" {
+		version = e.Spec.Doc.Info.Version
+	}
+	base, cancel := context.WithCancel(context.Background())
+	idle := make(chan struct{})
+	close(idle)
+	return &Dispatcher{Version: version, engine: e, events: rec, log: log, s: s, cfg: cfg,
+		http: &http.Client{Timeout: cfg.WebhookTimeout}, base: base, cancel: cancel,
+		idle: idle, timers: map[*time.Timer]struct{}{}}, nil
+}
+
+type ownKey struct{}
+
+// withOwn marks ctx as notify's own work (see job.own).
+func withOwn(ctx context.Context) context.Context { return context.WithValue(ctx, ownKey{}, true) }
+
+func isOwn(ctx context.Context) bool { v, _ := ctx.Value(ownKey{}).(bool); return v }
+
+// Observe queues an event written inside a transaction that has not
+// committed yet. It never blocks.
+func (d *Dispatcher) Observe(ctx context.Context, eventUUID string) {
+	d.enqueue(job{event: eventUUID, since: time.Now(), own: isOwn(ctx)})
+}
+
+// Idle waits until nothing is queued, running or scheduled for retry.
+func (d *Dispatcher) Idle(ctx context.Context) error {
+	d.mu.Lock()
+	ch := d.idle
+	d.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("notification dispatcher still busy: %w", ctx.Err())
+	}
+}
+
+// Close drops queued and scheduled work, aborts deliveries in flight and
+// waits for the workers to stop.
+func (d *Dispatcher) Close() {
+	d.mu.Lock()
+	if !d.closed {
+		d.closed = true
+		for t := range d.timers {
+			if t.Stop() {
+				d.addPending(-1)
+			}
+		}
+		d.timers = map[*time.Timer]struct{}{}
+	}
+	d.mu.Unlock()
+	d.cancel()
+	d.wg.Wait()
+}
+
+// addPending adjusts the pending count; d.mu must be held.
+func (d *Dispatcher) addPending(n int) {
+	if d.pending == 0 && n > 0 {
+		d.idle = make(chan struct{})
+	}
+	d.pending += n
+	if d.pending == 0 && n < 0 {
+		close(d.idle)
+	}
+}
+
+func (d *Dispatcher) enqueue(j job) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
+	d.addPending(1)
+	d.queue = append(d.queue, j)
+	if d.workers < d.cfg.Workers {
+		d.workers++
+		d.wg.Add(1)
+		go d.work()
+	}
+}
+
+// later runs a job again after delay without holding a worker.
+func (d *Dispatcher) later(delay time.Duration, j job) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return
+	}
+	d.addPending(1)
+	var t *time.Timer
+	t = time.AfterFunc(delay, func() {
+		d.mu.Lock()
+		delete(d.timers, t)
+		d.mu.Unlock()
+		d.enqueue(j)
+		d.mu.Lock()
+		d.addPending(-1)
+		d.mu.Unlock()
+	})
+	d.timers[t] = struct{}{}
+}
+
+// work drains the queue and exits when it is empty, so an idle server
+// keeps no goroutine around.
+func (d *Dispatcher) work() {
+	defer d.wg.Done()
+	for {
+		d.mu.Lock()
+		if d.closed {
+			d.addPending(-len(d.queue))
+			d.queue = nil
+		}
+		if len(d.queue) == 0 {
+			d.workers--
+			d.mu.Unlock()
+			return
+		}
+		j := d.queue[0]
+		d.queue = d.queue[1:]
+		d.mu.Unlock()
+		d.run(j)
+		d.mu.Lock()
+		d.addPending(-1)
+		d.mu.Unlock()
+	}
+}
+
+func (d *Dispatcher) run(j job) {
+	if j.del != nil {
+		d.deliver(j)
+		return
+	}
+	d.match(j)
+}
+
+// commitPoll is how often an invisible event is looked for again: quickly
+// at first, since write transactions are short.
+func commitPoll(attempt int) time.Duration {
+	delay := 5 * time.Millisecond << min(attempt, 8)
+	return min(delay, time.Second)
+}
+
+// match evaluates the rules for one event once it has committed.
+func (d *Dispatcher) match(j job) {
+	ctx := d.base
+	var ev *Event
+	var plan []delivery
+	err := d.engine.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if ev, err = d.s.loadEvent(ctx, tx, j.event); err != nil || ev == nil {
+			return err
+		}
+		plan, err = d.plan(ctx, tx, ev)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Error("notification rules could not be evaluated", "event", j.event, "err", err)
+		}
+		return
+	}
+	if ev == nil {
+		if time.Since(j.since) < d.cfg.CommitWait {
+			j.attempt++
+			d.later(commitPoll(j.attempt), j)
+			return
+		}
+		d.log.Debug("event never became visible; its transaction rolled back", "event", j.event)
+		return
+	}
+	for i := range plan {
+		d.enqueue(job{event: ev.PK, del: &plan[i], own: j.own})
+	}
+}
+
+// deliver builds one notification and sends it, retrying transport
+// failures with backoff. A delivery whose event, user, rule or transport
+// is gone by now is dropped, as authentik's task returns early.
+func (d *Dispatcher) deliver(j job) {
+	ctx := d.base
+	if j.own {
+		ctx = withOwn(ctx)
+	}
+	del := j.del
+	var (
+		ev   *Event
+		user *User
+		rule *Rule
+		tr   *Transport
+	)
+	err := d.engine.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		if ev, err = d.s.loadEvent(ctx, tx, del.event); err != nil || ev == nil {
+			return err
+		}
+		if user, err = d.s.loadUser(ctx, tx, del.user); err != nil || user == nil {
+			return err
+		}
+		if rule, err = d.s.loadRule(ctx, tx, del.rule); err != nil || rule == nil {
+			return err
+		}
+		tr, err = d.s.loadTransport(ctx, tx, del.transport)
+		return err
+	})
+	if err == nil && (ev == nil || user == nil || rule == nil || tr == nil) {
+		return
+	}
+	if err == nil {
+		n := &Notification{Severity: rule.Severity, Body: ev.Summary(), Event: ev, User: *user}
+		_, err = d.Send(ctx, tr, n)
+		if err == nil {
+			return
+		}
+	}
+	if d.base.Err() != nil {
+		return
+	}
+	if _, retry := AsTransportError(err); retry && j.attempt < len(d.cfg.RetryDelays) {
+		d.log.Warn("notification delivery failed, retrying", "transport", del.transport, "event", del.event,
+			"user", del.user, "attempt", j.attempt+1, "err", err)
+		delay := d.cfg.RetryDelays[j.attempt]
+		j.attempt++
+		d.later(delay, j)
+		return
+	}
+	d.log.Error("notification delivery failed", "transport", del.transport, "event", del.event, "user", del.user, "err", err)
+	if j.own {
+		return
+	}
+	d.record(ctx, ActionSystemTaskException, appMonitoredTasks, map[string]any{
+		"message": "Task notification_transport encountered an error: " + strings.TrimSpace(err.Error()),
+	})
+}
+
+// record writes an event of notify's own, marked so its deliveries record
+// nothing further. Failures are logged: the delivery already happened or
+// already failed, and there is no caller to tell.
+func (d *Dispatcher) record(ctx context.Context, action, app string, data map[string]any) {
+	if d.events == nil {
+		return
+	}
+	if err := d.events.Record(withOwn(ctx), action, app, data); err != nil && ctx.Err() == nil {
+		d.log.Error("could not record event", "action", action, "err", err)
+	}
+}
+
+// sendEmail mails the notification to its user through the global email
+// settings and records email_sent, as authentik's send_mail task does.
+func (d *Dispatcher) sendEmail(ctx context.Context, n *Notification) ([]string, error) {
+	m, err := NotificationEmail(n, d.cfg.Email.From)
+	if err != nil {
+		return nil, err
+	}
+	if err := SendMail(ctx, d.cfg.Email, m, d.engine.Now()); err != nil {
+		return nil, err
+	}
+	if isOwn(ctx) {
+		// A mail about notify's own event records nothing further.
+		return []string{"Successfully sent Mail."}, nil
+	}
+	to := make([]any, len(m.To))
+	for i, t := range m.To {
+		to[i] = t
+	}
+	d.record(ctx, ActionEmailSent, appEmailTasks, map[string]any{
+		"message": "Email to " + strings.Join(m.To, ", ") + " sent", "subject": m.Subject, "body": m.HTML,
+		"from_email": m.From, "to_email": to,
+	})
+	return []string{"Successfully sent Mail."}, nil
+}
