@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -148,4 +149,23 @@ func TestAuthentication(t *testing.T) {
 	t.Run("anonymous operation", func(t *testing.T) {
 		h.DoAs("", http.MethodGet, "/schema/?format=json", nil).Expect(t, http.StatusOK)
 	})
+}
+
+// TestInheritedManyToMany: a set declared on a family base (providers'
+// property mappings) is shared by the concrete and the family views and
+// used_by reports the concrete object once.
+func TestInheritedManyToMany(t *testing.T) {
+	h := apitest.Start(t, "sqlite")
+	flow := newFlow(t, h, "inherit")
+	pm := h.Do(http.MethodPost, "/propertymappings/scope/", map[string]any{"name": "m", "scope_name": "s", "expression": "return {}"}).Expect(t, http.StatusCreated).Object()
+	p := h.Do(http.MethodPost, "/providers/oauth2/", map[string]any{"name": "p", "authorization_flow": flow["pk"], "property_mappings": []any{pm["pk"]}}).Expect(t, http.StatusCreated).Object()
+	id := fmt.Sprint(int64(p["pk"].(float64)))
+	all := h.Do(http.MethodGet, "/providers/all/"+id+"/", nil).Expect(t, http.StatusOK).Object()
+	if got := all["property_mappings"].([]any); len(got) != 1 || got[0] != pm["pk"] {
+		t.Fatalf("family view property_mappings = %v", got)
+	}
+	ub := h.Do(http.MethodGet, "/propertymappings/scope/"+pm["pk"].(string)+"/used_by/", nil).Expect(t, http.StatusOK).JSON.([]any)
+	if len(ub) != 1 || ub[0].(map[string]any)["model_name"] != "oauth2provider" || ub[0].(map[string]any)["action"] != "CASCADE_MANY" {
+		t.Fatalf("used_by = %v", ub)
+	}
 }

@@ -661,7 +661,8 @@ func (e *Engine) Join(m *registry.Model, f *registry.Field) (M2MJoin, bool) {
 		return M2MJoin{}, false
 	}
 	if f.Computed == "" {
-		return M2MJoin{Table: m.M2MTable(f), Self: M2MSource, Other: M2MTarget, Target: target}, true
+		owner := e.m2mOwner(m, f)
+		return M2MJoin{Table: owner.M2MTable(f), Self: M2MSource, Other: M2MTarget, Target: target}, true
 	}
 	if f.Computed == ReverseFK {
 		names := append([]string{m.Name}, m.Ancestors...)
@@ -885,4 +886,27 @@ func isObjectRef(p *openapi3.Schema) bool {
 		return p.AllOf[0].Value.Type.Is("object") && p.AllOf[0].Ref != ""
 	}
 	return false
+}
+
+// m2mOwner is the model whose join table stores a many-to-many field: the
+// farthest ancestor declaring the same set (Django defines it once, on the
+// base, e.g. Provider.property_mappings) as long as the pk is shared down
+// the chain, else the model itself.
+func (e *Engine) m2mOwner(m *registry.Model, f *registry.Field) *registry.Model {
+	owner := m
+	cur := m
+	for _, a := range m.Ancestors {
+		if cur.ParentColumn != cur.PKColumn {
+			break
+		}
+		am, ok := e.Registry.Model(a)
+		if !ok {
+			break
+		}
+		if af, ok := am.Field(f.Name); ok && af.M2M == f.M2M && af.Computed == "" {
+			owner = am
+		}
+		cur = am
+	}
+	return owner
 }

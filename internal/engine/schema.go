@@ -77,6 +77,9 @@ func Tables(reg *registry.Registry) ([]store.Table, error) {
 		}
 		for i := range m.Fields {
 			f := &m.Fields[i]
+			if f.M2M != "" && f.Computed == "" && inheritedM2M(reg, m, f) {
+				continue
+			}
 			if f.M2M != "" && f.Computed == "" {
 				target, ok := reg.Model(f.M2M)
 				if !ok {
@@ -121,6 +124,26 @@ func Tables(reg *registry.Registry) ([]store.Table, error) {
 		out = append(out, t)
 	}
 	return orderTables(out), nil
+}
+
+// inheritedM2M reports a many-to-many set stored in an ancestor's join
+// table (see Engine.m2mOwner).
+func inheritedM2M(reg *registry.Registry, m *registry.Model, f *registry.Field) bool {
+	cur := m
+	for _, a := range m.Ancestors {
+		if cur.ParentColumn != cur.PKColumn {
+			return false
+		}
+		am, ok := reg.Model(a)
+		if !ok {
+			return false
+		}
+		if af, ok := am.Field(f.Name); ok && af.M2M == f.M2M && af.Computed == "" {
+			return true
+		}
+		cur = am
+	}
+	return false
 }
 
 // orderTables sorts tables so that a table comes after those it references

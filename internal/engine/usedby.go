@@ -73,8 +73,15 @@ func (e *Engine) UsedByOf(ctx context.Context, ep *registry.Endpoint, lookup str
 				rows, err = tx.Select(ctx, store.Query{Table: ref.From.Table, Where: store.Eq(ref.Field.Column, pk), OrderBy: []store.Order{{Column: ref.From.PKColumn}}})
 				action = usedByAction[ref.Field.OnDelete]
 			} else {
+				// Inherited sets live in the ancestor's join table; the
+				// abstract ancestor itself is skipped above, so each object
+				// is reported once, as its concrete kind.
+				j, ok := e.Join(ref.From, ref.Field)
+				if !ok {
+					continue
+				}
 				rows, err = tx.Select(ctx, store.Query{Table: ref.From.Table, OrderBy: []store.Order{{Column: ref.From.PKColumn}},
-					Where: store.InQueryCond{Column: ref.From.PKColumn, Query: store.Query{Table: ref.From.M2MTable(ref.Field), Columns: []string{M2MSource}, Where: store.Eq(M2MTarget, pk)}}})
+					Where: store.InQueryCond{Column: ref.From.PKColumn, Query: store.Query{Table: j.Table, Columns: []string{j.Self}, Where: store.Eq(j.Other, pk)}}})
 				action = "CASCADE_MANY"
 			}
 			if err != nil {
