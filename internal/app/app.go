@@ -22,9 +22,11 @@ import (
 	"github.com/akgo/akgo/internal/api/eventsapi"
 	"github.com/akgo/akgo/internal/api/flowsapi"
 	"github.com/akgo/akgo/internal/api/kinds"
+	"github.com/akgo/akgo/internal/api/outpostsapi"
 	"github.com/akgo/akgo/internal/api/policyapi"
 	"github.com/akgo/akgo/internal/api/providers"
 	"github.com/akgo/akgo/internal/api/rbacapi"
+	"github.com/akgo/akgo/internal/api/stagesapi"
 	"github.com/akgo/akgo/internal/apispec"
 	"github.com/akgo/akgo/internal/config"
 	"github.com/akgo/akgo/internal/engine"
@@ -156,7 +158,30 @@ func OpenStore(ctx context.Context, db config.DatabaseURL) (store.Store, error) 
 }
 
 // Handler is the full HTTP handler (API; the health probes are added by Serve).
-func (a *App) Handler() http.Handler { return a.API.Handler() }
+//
+// Uploaded files (application icons, source icons, flow backgrounds) are
+// served under /media/ from the media folder, as authentik does.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/media/", http.StripPrefix("/media/", http.FileServer(noListing{http.Dir(a.Config.MediaDir)})))
+	mux.Handle("/", a.API.Handler())
+	return mux
+}
+
+// noListing hides directory listings of the media folder.
+type noListing struct{ fs http.FileSystem }
+
+func (n noListing) Open(name string) (http.File, error) {
+	f, err := n.fs.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, os.ErrNotExist
+	}
+	return f, nil
+}
 
 // Serve listens until ctx is cancelled, then drains in-flight requests.
 func (a *App) Serve(ctx context.Context, onListen func(net.Addr)) error {
@@ -245,4 +270,6 @@ func registerActions(s *api.Server) {
 	rbacapi.Register(s)
 	coreapi.Register(s)
 	flowsapi.Register(s)
+	outpostsapi.Register(s)
+	stagesapi.Register(s)
 }

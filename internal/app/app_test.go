@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -158,5 +160,34 @@ func TestStartupObjects(t *testing.T) {
 	users := h.Do(http.MethodGet, "/core/users/?username=AnonymousUser", nil).Expect(t, http.StatusOK).Object()["results"].([]any)
 	if len(users) != 0 {
 		t.Fatalf("AnonymousUser is listed")
+	}
+}
+
+func TestMediaServed(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "application-icons"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "application-icons", "x.png"), []byte("png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := open(t, filepath.Join(t.TempDir(), "db"), func(c *config.Config) { c.MediaDir = dir })
+	defer a.Close()
+	cases := []struct {
+		path   string
+		status int
+	}{
+		{"/media/application-icons/x.png", 200},
+		{"/media/application-icons/", 404},
+		{"/media/missing.png", 404},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			a.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.path, nil))
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d", rec.Code, tc.status)
+			}
+		})
 	}
 }
