@@ -302,7 +302,7 @@ func (d *Dispatcher) deliver(j job) {
 	if d.base.Err() != nil {
 		return
 	}
-	if _, retry := AsTransportError(err); retry && j.attempt < len(d.cfg.RetryDelays) {
+	if te, ok := AsTransportError(err); ok && !te.Final && j.attempt < len(d.cfg.RetryDelays) {
 		d.log.Warn("notification delivery failed, retrying", "transport", del.transport, "event", del.event,
 			"user", del.user, "attempt", j.attempt+1, "err", err)
 		delay := d.cfg.RetryDelays[j.attempt]

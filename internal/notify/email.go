@@ -68,7 +68,7 @@ func NotificationEmail(n *Notification, from string) (*EmailMessage, error) {
 		subject += truncRunes(n.Body, 75)
 	}
 	if n.User.Email == "" {
-		return nil, &TransportError{Msg: fmt.Sprintf("user %s has no email address", n.User.Username)}
+		return nil, &TransportError{Msg: fmt.Sprintf("user %s has no email address", n.User.Username), Final: true}
 	}
 	var html bytes.Buffer
 	if err := emailHTML.Execute(&html, map[string]any{"Title": subject, "Body": n.Body, "Pairs": pairs}); err != nil {
@@ -142,13 +142,13 @@ func localName() string {
 func SendMail(ctx context.Context, cfg EmailSettings, m *EmailMessage, now time.Time) error {
 	from, err := mail.ParseAddress(m.From)
 	if err != nil {
-		return &TransportError{Msg: fmt.Sprintf("invalid sender address %q", m.From), Err: err}
+		return &TransportError{Msg: fmt.Sprintf("invalid sender address %q", m.From), Final: true, Err: err}
 	}
 	var rcpts []string
 	for _, to := range m.To {
 		a, err := mail.ParseAddress(to)
 		if err != nil {
-			return &TransportError{Msg: fmt.Sprintf("invalid recipient address %q", to), Err: err}
+			return &TransportError{Msg: fmt.Sprintf("invalid recipient address %q", to), Final: true, Err: err}
 		}
 		rcpts = append(rcpts, a.Address)
 	}

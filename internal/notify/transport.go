@@ -19,10 +19,13 @@ import (
 // TransportError is a delivery that failed (authentik's
 // NotificationTransportError). Unreachable is set when the destination
 // could not be reached at all (connection refused, DNS, timeout), as
-// opposed to a destination that answered with an error.
+// opposed to a destination that answered with an error. Final marks
+// failures retrying cannot fix (a bad configuration, a failing mapping
+// expression), which authentik's task does not retry either.
 type TransportError struct {
 	Msg         string
 	Unreachable bool
+	Final       bool
 	Err         error
 }
 
@@ -64,7 +67,7 @@ func (d *Dispatcher) Send(ctx context.Context, t *Transport, n *Notification) ([
 	case ModeEmail:
 		return d.sendEmail(ctx, n)
 	}
-	return nil, &TransportError{Msg: fmt.Sprintf("Invalid mode %s set", t.Mode)}
+	return nil, &TransportError{Msg: fmt.Sprintf("Invalid mode %s set", t.Mode), Final: true}
 }
 
 // sendLocal stores the notification for the admin interface. authentik
@@ -74,7 +77,7 @@ func (d *Dispatcher) Send(ctx context.Context, t *Transport, n *Notification) ([
 func (d *Dispatcher) sendLocal(ctx context.Context, t *Transport, n *Notification) ([]string, error) {
 	if t.Mapping != nil && d.Mappings != nil {
 		if _, err := d.Mappings.EvaluateMapping(ctx, *t.Mapping, n); err != nil {
-			return nil, &TransportError{Msg: fmt.Sprintf("webhook mapping %s: %v", t.Mapping.Name, err), Err: err}
+			return nil, mappingFailed(t.Mapping, err)
 		}
 	}
 	m := d.s.notification
@@ -126,15 +129,22 @@ func (d *Dispatcher) sendWebhook(ctx context.Context, t *Transport, n *Notificat
 	if t.Mapping != nil {
 		if d.Mappings == nil {
 			return nil, &TransportError{Msg: fmt.Sprintf(
-				"webhook mapping %q cannot be evaluated: no expression engine is installed", t.Mapping.Name)}
+				"webhook mapping %q cannot be evaluated: no expression engine is installed", t.Mapping.Name), Final: true}
 		}
 		v, err := d.Mappings.EvaluateMapping(ctx, *t.Mapping, n)
 		if err != nil {
-			return nil, &TransportError{Msg: fmt.Sprintf("webhook mapping %s: %v", t.Mapping.Name, err), Err: err}
+			return nil, mappingFailed(t.Mapping, err)
 		}
 		body = v
 	}
 	return d.post(ctx, t.WebhookURL, body)
+}
+
+// mappingFailed reports a mapping whose expression failed: final, since
+// the same expression fails again (authentik does not retry
+// PropertyMappingExpressionException).
+func mappingFailed(m *Mapping, err error) error {
+	return &TransportError{Msg: fmt.Sprintf("webhook mapping %s failed: %v", m.Name, err), Final: true, Err: err}
 }
 
 // SlackPayload builds the Slack-compatible message (Discord accepts it on
@@ -190,15 +200,15 @@ const maxResponse = 1 << 20
 func (d *Dispatcher) post(ctx context.Context, target string, body any) ([]string, error) {
 	u, err := url.Parse(target)
 	if target == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &TransportError{Msg: fmt.Sprintf("invalid webhook URL %q", target)}
+		return nil, &TransportError{Msg: fmt.Sprintf("invalid webhook URL %q", target), Final: true}
 	}
 	data, err := json.Marshal(body)
 	if err != nil {
-		return nil, &TransportError{Msg: fmt.Sprintf("webhook body is not JSON: %v", err), Err: err}
+		return nil, &TransportError{Msg: fmt.Sprintf("webhook body is not JSON: %v", err), Final: true, Err: err}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(data))
 	if err != nil {
-		return nil, &TransportError{Msg: fmt.Sprintf("invalid webhook URL %q", target), Err: err}
+		return nil, &TransportError{Msg: fmt.Sprintf("invalid webhook URL %q", target), Final: true, Err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "authentik@"+d.Version)

@@ -1,8 +1,3 @@
-// Package eventsapi owns the event and notification actions: the event
-// aggregates (actions, per month, top per user, volume), marking
-// notifications seen, the transport test action and the transports' write
-// validation. It also starts the notification dispatcher (package notify)
-// that turns recorded events into notifications.
 package eventsapi
 
 import (
@@ -12,6 +7,7 @@ import (
 	"github.com/akgo/akgo/internal/api"
 	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/notify"
+	"github.com/akgo/akgo/internal/policies"
 	"github.com/akgo/akgo/internal/registry"
 	"github.com/akgo/akgo/internal/store"
 )
@@ -55,6 +51,11 @@ func Register(s *api.Server) {
 		// The registry is generated; a missing model is a build defect.
 		panic(err)
 	}
+	pe := policies.For(s.Engine)
+	if pe.Events == nil {
+		pe.Events = s.Events
+	}
+	d.Policies, d.Mappings = policyBridge{pe}, policyBridge{pe}
 	h.d = d
 	dispatchers.Store(s, d)
 	if s.Events != nil {

@@ -102,7 +102,9 @@ func TestRuleBindings(t *testing.T) {
 			parent := create(t, h, "/core/groups/", map[string]any{"name": "parent"})
 			child := create(t, h, "/core/groups/", map[string]any{"name": "child", "parent": parent})
 			h.Do(http.MethodPatch, "/core/users/"+itoa(admin)+"/", map[string]any{"groups": []any{group, child}}).Expect(t, http.StatusOK)
-			dummy := create(t, h, "/policies/dummy/", map[string]any{"name": "dummy", "result": true})
+			exprYes := create(t, h, "/policies/expression/", map[string]any{"name": "is-created",
+				"expression": `return request.context["event"]["action"] == "model_created"`})
+			exprNo := create(t, h, "/policies/expression/", map[string]any{"name": "never", "expression": "return False"})
 			matcher := appPolicy(t, h, "apps", nil)
 			cases := []struct {
 				name    string
@@ -112,7 +114,8 @@ func TestRuleBindings(t *testing.T) {
 				{"event matcher", map[string]any{"policy": matcher}, true},
 				{"negated event matcher", map[string]any{"policy": matcher, "negate": true}, false},
 				{"disabled binding", map[string]any{"policy": matcher, "enabled": false}, false},
-				{"policy kind without an engine", map[string]any{"policy": dummy}, false},
+				{"expression policy reading the event", map[string]any{"policy": exprYes}, true},
+				{"failing expression policy", map[string]any{"policy": exprNo}, false},
 				{"group of the event's user", map[string]any{"group": group}, true},
 				{"parent group of the event's user", map[string]any{"group": parent}, true},
 				{"another group", map[string]any{"group": other}, false},
@@ -179,6 +182,39 @@ func TestDeliveryFailureIsRecorded(t *testing.T) {
 			// failure event, then nothing more.
 			if rc.count() != 6 {
 				t.Fatalf("%d webhook attempts, want 6", rc.count())
+			}
+		})
+	}
+}
+
+func TestMappingFailureIsNotRetried(t *testing.T) {
+	for _, backend := range apitest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			h := start(t, backend, nil)
+			rc := newReceiver(t, http.StatusOK)
+			group := adminsGroup(t, h)
+			broken := create(t, h, "/propertymappings/notification/", map[string]any{"name": "broken", "expression": `return notification["missing"]`})
+			hook := create(t, h, "/events/transports/", map[string]any{"name": "hook", "mode": "webhook", "webhook_url": rc.URL, "webhook_mapping": broken})
+			rule(t, h, "apps", group, []string{hook}, appPolicy(t, h, "apps", nil))
+			idle(t, h)
+			newApp(t, h, "grafana")
+			idle(t, h)
+			cases := []struct {
+				action string
+				want   int64
+			}{
+				{"property_mapping_exception", 1},
+				{"system_task_exception", 1},
+			}
+			for _, tc := range cases {
+				t.Run(tc.action, func(t *testing.T) {
+					if n := count(t, h, "authentik_events.event", store.Eq("action", tc.action)); n != tc.want {
+						t.Fatalf("%d %s events, want %d", n, tc.action, tc.want)
+					}
+				})
+			}
+			if rc.count() != 0 {
+				t.Fatalf("%d posts despite the failing mapping", rc.count())
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package eventsapi_test
 import (
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,10 @@ func TestTransportTest(t *testing.T) {
 			ok := newReceiver(t, http.StatusOK)
 			failing := newReceiver(t, http.StatusInternalServerError)
 			admin := adminPK(t, h)
-			mapping := create(t, h, "/propertymappings/notification/", map[string]any{"name": "m", "expression": "return {}"})
+			mapping := create(t, h, "/propertymappings/notification/", map[string]any{"name": "m",
+				"expression": `return {"text": notification["body"], "who": notification["user"].username, "action": notification["event"]["action"]}`})
+			broken := create(t, h, "/propertymappings/notification/", map[string]any{"name": "broken",
+				"expression": `return notification["missing"]`})
 			transport := func(body map[string]any) string { return create(t, h, "/events/transports/", body) }
 			test := func(pk string) string { return "/events/transports/" + pk + "/test/" }
 
@@ -108,6 +112,15 @@ func TestTransportTest(t *testing.T) {
 					t.Fatalf("slack body %v", b)
 				}
 			})
+			t.Run("webhook mapping shapes the body", func(t *testing.T) {
+				pk := transport(map[string]any{"name": "mapped", "mode": "webhook", "webhook_url": ok.URL, "webhook_mapping": mapping})
+				h.Do(http.MethodPost, test(pk), nil).Expect(t, http.StatusOK)
+				b := ok.wait(t)
+				if len(b) != 3 || b["text"] != "Test Notification from transport mapped" || b["who"] != "akadmin" ||
+					b["action"] != "custom_notification_test" {
+					t.Fatalf("mapped body %v", b)
+				}
+			})
 			t.Run("email reaches the smtp sink", func(t *testing.T) {
 				pk := transport(map[string]any{"name": "mail", "mode": "email"})
 				r := h.Do(http.MethodPost, test(pk), nil).Expect(t, http.StatusOK).Object()
@@ -133,8 +146,8 @@ func TestTransportTest(t *testing.T) {
 				{"receiver error is a 400", map[string]any{"name": "bad", "mode": "webhook", "webhook_url": failing.URL}, http.StatusBadRequest, "500"},
 				{"unreachable webhook is a 503", map[string]any{"name": "gone", "mode": "webhook", "webhook_url": closedURL(t)}, http.StatusServiceUnavailable, "could not be reached"},
 				{"unreachable slack is a 503", map[string]any{"name": "gone2", "mode": "webhook_slack", "webhook_url": closedURL(t)}, http.StatusServiceUnavailable, "could not be reached"},
-				{"mapping without expression engine", map[string]any{"name": "mapped", "mode": "webhook", "webhook_url": ok.URL, "webhook_mapping": mapping},
-					http.StatusBadRequest, "no expression engine"},
+				{"failing mapping", map[string]any{"name": "broken", "mode": "webhook", "webhook_url": ok.URL, "webhook_mapping": broken},
+					http.StatusBadRequest, "webhook mapping broken failed"},
 			}
 			for _, tc := range failures {
 				t.Run(tc.name, func(t *testing.T) {
@@ -179,19 +192,40 @@ func TestTransportTest(t *testing.T) {
 	}
 }
 
-func TestTransportTestUnreachableSMTP(t *testing.T) {
+func TestTransportTestTimeouts(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
+	release := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(func() { close(release); hanging.Close() })
 	h := start(t, "sqlite", func(s *notify.Settings) {
 		s.Email = notify.EmailSettings{Host: "127.0.0.1", Port: port, Timeout: 2 * time.Second, From: "authentik@localhost"}
+		s.WebhookTimeout = 300 * time.Millisecond
 	})
-	pk := create(t, h, "/events/transports/", map[string]any{"name": "mail", "mode": "email"})
-	status, body := raw(t, h, http.MethodPost, "/events/transports/"+pk+"/test/")
-	if status != http.StatusServiceUnavailable || !strings.Contains(body["detail"].(string), "SMTP server") {
-		t.Fatalf("status %d body %v, want 503 naming the SMTP server", status, body)
+	cases := []struct {
+		name string
+		body map[string]any
+		want string
+	}{
+		{"smtp server down", map[string]any{"name": "mail", "mode": "email"}, "SMTP server"},
+		{"webhook never answers", map[string]any{"name": "slow", "mode": "webhook", "webhook_url": hanging.URL}, "could not be reached"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pk := create(t, h, "/events/transports/", tc.body)
+			began := time.Now()
+			status, body := raw(t, h, http.MethodPost, "/events/transports/"+pk+"/test/")
+			detail, _ := body["detail"].(string)
+			if status != http.StatusServiceUnavailable || !strings.Contains(detail, tc.want) {
+				t.Fatalf("status %d body %v, want 503 mentioning %q", status, body, tc.want)
+			}
+			if time.Since(began) > 3*time.Second {
+				t.Fatalf("answered after %v", time.Since(began))
+			}
+		})
 	}
 }

@@ -1,7 +1,3 @@
-// Package notifytest provides a local SMTP sink for tests of the email
-// transport, so they never reach a real mail server. It speaks enough SMTP
-// for net/smtp: EHLO, STARTTLS, AUTH PLAIN, MAIL, RCPT, DATA, RSET, NOOP
-// and QUIT, optionally over implicit TLS.
 package notifytest
 
 import (
