@@ -92,38 +92,62 @@ func (h *handler) recovery(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		tenant, err := h.tenantFor(ctx, tx, r)
-		if err != nil {
-			return err
-		}
-		if tenant == nil || tenant["flow_recovery"] == nil {
-			return engine.Invalid("", "No recovery flow set.")
-		}
-		fm := h.model("authentik_flows.flow")
-		flows, err := tx.Select(ctx, store.Query{Table: fm.Table, Where: store.Eq(fm.PKColumn, tenant["flow_recovery"])})
-		if err != nil || len(flows) == 0 {
-			return engine.Invalid("", "No recovery flow set.")
-		}
-		tokens, _ := h.reg.Endpoint("/core/tokens/")
-		ident := engine.Slugify(fmt.Sprintf("ak-recovery-%v-%d", u["username"], h.e.Now().Unix()))
-		t, err := h.e.CreateTx(ctx, tx, tokens, engine.Object{"identifier": ident, "intent": "recovery", "user": u["id"], "expiring": true,
-			"description": "Recovery link for " + fmt.Sprint(u["username"])})
-		if err != nil {
-			return err
-		}
-		tm := h.model("authentik_core.token")
-		rows, err := tx.Select(ctx, store.Query{Table: tm.Table, Columns: []string{"key"}, Where: store.Eq(tm.PKColumn, t["pk"])})
-		if err != nil || len(rows) == 0 {
-			return fmt.Errorf("read recovery token: %w", err)
-		}
-		link = engine.BaseURLFrom(ctx) + "/if/flow/" + fmt.Sprint(flows[0]["slug"]) + "/?" + url.Values{"flow_token": {fmt.Sprint(rows[0]["key"])}}.Encode()
-		return nil
+		rt, err := h.recoveryLink(ctx, tx, r, u)
+		link = rt.Link
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	api.WriteJSON(w, http.StatusOK, map[string]any{"link": link})
 	return nil
+}
+
+// RecoveryToken is a created recovery link with its token.
+type RecoveryToken struct {
+	Link    string
+	TokenPK any
+	Expires time.Time
+}
+
+// RecoveryLink creates, in tx, a recovery token for the user row behind
+// the recovery flow of the request's tenant; the recovery email sends the
+// same link the recovery action shows. Without a recovery flow it returns
+// a validation error.
+func RecoveryLink(ctx context.Context, tx store.Tx, e *engine.Engine, r *http.Request, user store.Row) (RecoveryToken, error) {
+	h := &handler{e: e, reg: e.Registry}
+	return h.recoveryLink(ctx, tx, r, user)
+}
+
+func (h *handler) recoveryLink(ctx context.Context, tx store.Tx, r *http.Request, u store.Row) (RecoveryToken, error) {
+	tenant, err := h.tenantFor(ctx, tx, r)
+	if err != nil {
+		return RecoveryToken{}, err
+	}
+	if tenant == nil || tenant["flow_recovery"] == nil {
+		return RecoveryToken{}, engine.Invalid("", "No recovery flow set.")
+	}
+	fm := h.model("authentik_flows.flow")
+	flows, err := tx.Select(ctx, store.Query{Table: fm.Table, Where: store.Eq(fm.PKColumn, tenant["flow_recovery"])})
+	if err != nil || len(flows) == 0 {
+		return RecoveryToken{}, engine.Invalid("", "No recovery flow set.")
+	}
+	tokens, _ := h.reg.Endpoint("/core/tokens/")
+	// The random part keeps two links created within a second apart.
+	ident := engine.Slugify(fmt.Sprintf("ak-recovery-%v-%d-%s", u["username"], h.e.Now().Unix(), engine.RandomString(8, engine.Alphanumeric)))
+	t, err := h.e.CreateTx(ctx, tx, tokens, engine.Object{"identifier": ident, "intent": "recovery", "user": u["id"], "expiring": true,
+		"description": "Recovery link for " + fmt.Sprint(u["username"])})
+	if err != nil {
+		return RecoveryToken{}, err
+	}
+	tm := h.model("authentik_core.token")
+	rows, err := tx.Select(ctx, store.Query{Table: tm.Table, Columns: []string{"key", "expires"}, Where: store.Eq(tm.PKColumn, t["pk"])})
+	if err != nil || len(rows) == 0 {
+		return RecoveryToken{}, fmt.Errorf("read recovery token: %w", err)
+	}
+	expires, _ := rows[0]["expires"].(time.Time)
+	link := engine.BaseURLFrom(ctx) + "/if/flow/" + fmt.Sprint(flows[0]["slug"]) + "/?" + url.Values{"flow_token": {fmt.Sprint(rows[0]["key"])}}.Encode()
+	return RecoveryToken{Link: link, TokenPK: t["pk"], Expires: expires}, nil
 }
 
 // membership adds or removes a user from a group.
