@@ -169,3 +169,22 @@ func TestInheritedManyToMany(t *testing.T) {
 		t.Fatalf("used_by = %v", ub)
 	}
 }
+
+// TestNestedPlainRef: Notification.event is a plain $ref to Event and is
+// rendered as the nested event.
+func TestNestedPlainRef(t *testing.T) {
+	h := apitest.Start(t, "sqlite")
+	ev := h.Do(http.MethodPost, "/events/events/", map[string]any{"action": "custom_", "app": "test"}).Expect(t, http.StatusCreated).Object()
+	uPK, _ := h.UserWithToken("notified")
+	n := h.Do(http.MethodPost, "/events/notifications/", map[string]any{"event": ev["pk"], "user": uPK}).Object()
+	if n["event"] != nil {
+		if e, ok := n["event"].(map[string]any); !ok || e["action"] != "custom_" {
+			t.Fatalf("event = %v", n["event"])
+		}
+	}
+	for _, r := range h.Do(http.MethodGet, "/events/notifications/", nil).Expect(t, http.StatusOK).Object()["results"].([]any) {
+		if e, ok := r.(map[string]any)["event"].(map[string]any); ok && e["action"] != "custom_" {
+			t.Fatalf("listed event = %v", e)
+		}
+	}
+}

@@ -98,18 +98,24 @@ func (s *Server) Handler() http.Handler {
 	return r
 }
 
-// anonymous reports whether the schema lets the operation run without
-// credentials (its security list contains an empty requirement).
+// anonymous reports whether the router lets the operation run without a
+// user's credentials: its security list contains an empty requirement, or
+// none of its requirements uses the "authentik" scheme (the mobile device
+// endpoints accept only a device token, which their actions check).
 func anonymous(op *apispec.Operation) bool {
 	if op.Op.Security == nil {
 		return false
 	}
+	user := false
 	for _, req := range *op.Op.Security {
 		if len(req) == 0 {
 			return true
 		}
+		if _, ok := req["authentik"]; ok {
+			user = true
+		}
 	}
-	return false
+	return !user
 }
 
 func (s *Server) handle(op *apispec.Operation) http.Handler {

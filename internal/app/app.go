@@ -38,6 +38,8 @@ import (
 	"github.com/akgo/akgo/internal/store"
 	"github.com/akgo/akgo/internal/store/postgres"
 	"github.com/akgo/akgo/internal/store/sqlite"
+	"github.com/akgo/akgo/internal/tasks"
+	"github.com/akgo/akgo/internal/tasks/cleanup"
 )
 
 // Exit codes of akserver.
@@ -85,6 +87,8 @@ type App struct {
 	Engine   *engine.Engine
 	API      *api.Server
 	Log      *slog.Logger
+	// Tasks runs the system tasks while the server serves.
+	Tasks *tasks.Scheduler
 
 	background sync.WaitGroup
 }
@@ -138,6 +142,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	a.API = api.NewServer(eng, auth, log)
 	a.API.Config, a.API.Events = a.Config, rec
 	registerActions(a.API)
+	sched, err := tasks.New(tasks.Config{Store: st, Registry: reg, Events: rec, Log: log})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("task scheduler: %w", err)
+	}
+	if err := sched.Register(cleanup.New(eng, rec).Task()); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("register tasks: %w", err)
+	}
+	admin.SetScheduler(a.API, sched)
+	a.Tasks = sched
 	a.startBackground()
 	// Start-up parses the schema and builds the migration plan; hand the
 	// garbage back to the OS so an idle server stays small.
@@ -185,6 +200,13 @@ func (n noListing) Open(name string) (http.File, error) {
 
 // Serve listens until ctx is cancelled, then drains in-flight requests.
 func (a *App) Serve(ctx context.Context, onListen func(net.Addr)) error {
+	taskCtx, stopTasks := context.WithCancel(ctx)
+	if err := a.Tasks.Start(taskCtx); err != nil {
+		stopTasks()
+		return fmt.Errorf("start system tasks: %w", err)
+	}
+	// Let running tasks finish before the store closes.
+	defer func() { stopTasks(); <-a.Tasks.Done() }()
 	return server.Run(ctx, server.Options{
 		Addr:    a.Config.Listen,
 		Handler: server.LogRequests(a.Log, a.Handler()),

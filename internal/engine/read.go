@@ -598,9 +598,14 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 		if f != nil && f.Hidden {
 			continue
 		}
-		if f != nil && f.Stored() && f.Ref != "" && f.Computed == "" && isObjectRef(prop) {
-			// A relation the serializer nests (e.g. Invitation.created_by).
-			if err := e.nested(ctx, tx, m, f, prop, rows, out, name, depth); err != nil {
+		if f != nil && f.Stored() && f.Ref != "" && f.Computed == "" && (isObjectRef(prop) || pref.Ref != "" && prop.Type.Is("object")) {
+			// A relation the serializer nests (Invitation.created_by,
+			// Notification.event): render it through its schema.
+			nprop := prop
+			if !isObjectRef(prop) {
+				nprop = &openapi3.Schema{AllOf: openapi3.SchemaRefs{pref}, Nullable: prop.Nullable}
+			}
+			if err := e.nested(ctx, tx, m, f, nprop, rows, out, name, depth); err != nil {
 				return nil, fmt.Errorf("%s.%s: %w", m.Name, name, err)
 			}
 			continue

@@ -110,7 +110,8 @@ func New(cfg Config) (*Scheduler, error) {
 }
 
 // Register adds a task. A task registered after Start joins the schedule
-// at once (and runs immediately when RunAtStart is set).
+// at once (and runs immediately when RunAtStart is set); its record appears
+// with its first run, or with a call to Prefill.
 func (s *Scheduler) Register(t Task) error {
 	if t.Name == "" {
 		return errors.New("tasks: a task needs a name")
@@ -202,8 +203,8 @@ func firstDue(t Task, now time.Time) time.Time {
 	return t.Schedule.Next(now)
 }
 
-// poke wakes the loop to recompute its next wake-up; mu must be held or
-// the call harmless to repeat.
+// poke wakes the loop so it recomputes when to wake next; a poke while one
+// is pending is dropped, as one wake-up serves both.
 func (s *Scheduler) poke() {
 	select {
 	case s.wake <- struct{}{}:
