@@ -32,6 +32,7 @@ import (
 	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/events"
 	"github.com/akgo/akgo/internal/modelhooks"
+	"github.com/akgo/akgo/internal/policies"
 	"github.com/akgo/akgo/internal/rbac"
 	"github.com/akgo/akgo/internal/registry"
 	"github.com/akgo/akgo/internal/server"
@@ -139,6 +140,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	auth := &api.Authenticator{Store: st, Registry: reg, Now: time.Now, TTL: 5 * time.Second}
 	rec := &events.Recorder{Engine: eng}
 	rec.Install()
+	// The shared policy engine records policy_exception and
+	// policy_execution events and logs through the server's logger.
+	pe := policies.For(eng)
+	pe.Events, pe.Log = rec, log
 	a.API = api.NewServer(eng, auth, log)
 	a.API.Config, a.API.Events = a.Config, rec
 	registerActions(a.API)

@@ -198,8 +198,6 @@ func sanitizeArg(k string) string {
 	return name
 }
 
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // reserved lists Python and Starlark keywords, which cannot name a
 // parameter.
 var reserved = map[string]bool{}
@@ -212,4 +210,15 @@ func init() {
 	}
 }
 
-func validParam(name string) bool { return identRE.MatchString(name) && !reserved[name] }
+func validParam(name string) bool {
+	if name == "" || reserved[name] {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -2,6 +2,7 @@ package expression
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -464,4 +465,10 @@ func quotePython(s string) string {
 	}
 	b.WriteByte(q)
 	return b.String()
+}
+
+// PyStr is Python's str() of a Go value (as an expression would see it).
+func PyStr(v any) string {
+	en := &env{ctx: context.Background(), ev: &Evaluator{}, call: &Call{}}
+	return pyStr(en.toValue(v))
 }

@@ -19,6 +19,18 @@
 // expression can change request.context or a flow plan's context as in
 // authentik.
 //
-// Each run is bounded by a timeout (Starlark thread cancellation) and
-// compiled programs are cached by source.
+// Each run is bounded by a timeout (Starlark thread cancellation) and a
+// step budget, and compiled programs are cached by source.
+//
+// What remains different from Python, because Starlark is not Python:
+// strings are not iterable (use .elems()), type(x) returns a name, there
+// are no chained comparisons (a < b < c), set literals, classes, with,
+// del or global; "is" compares by equality; a try block holds a single
+// statement and one except clause (which catches every error); a
+// generator is a list built while the expression runs; imports are
+// limited to CONFIG, authentik's constants, re, json and ipaddress, and
+// anything else is rejected when the expression is saved; requests (HTTP
+// from expressions) is not available. Expressions outside this subset fail
+// as authentik's own failing expressions do: the binding's failure_result
+// and a policy_exception event.
 package expression

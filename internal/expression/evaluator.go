@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -35,6 +36,10 @@ type Evaluator struct {
 	Resolver *net.Resolver
 	// Timeout bounds each run (DefaultTimeout when zero).
 	Timeout time.Duration
+	// MaxSteps bounds the Starlark steps of a run (DefaultMaxSteps when
+	// zero), so a runaway loop cannot eat the server's memory before its
+	// timeout.
+	MaxSteps uint64
 
 	programs programCache
 }
@@ -87,6 +92,10 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 func (e *Error) Unwrap() error { return e.Err }
+
+// DefaultMaxSteps is far beyond any real policy (which runs hundreds of
+// steps) and stops a runaway loop within seconds.
+const DefaultMaxSteps = 100_000_000
 
 // ErrTimeout marks an evaluation stopped by its deadline.
 var ErrTimeout = errors.New("expression timed out")
@@ -148,21 +157,21 @@ func (e *Evaluator) Run(ctx context.Context, call Call) (*Outcome, error) {
 		en.logs = append(en.logs, LogEntry{Event: msg, Level: "info", Attrs: map[string]any{}})
 	}}
 	thread.SetLocal(envKey, en)
+	steps := e.MaxSteps
+	if steps == 0 {
+		steps = DefaultMaxSteps
+	}
+	thread.SetMaxExecutionSteps(steps)
 	args := make(starlark.Tuple, len(params))
 	for i, p := range params {
 		args[i] = en.toValue(vars[p])
 	}
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			en.expired.Store(true)
-			thread.Cancel("timeout")
-		case <-done:
-		}
-	}()
+	stop := context.AfterFunc(ctx, func() {
+		en.expired.Store(true)
+		thread.Cancel("timeout")
+	})
 	result, err := starlark.Call(thread, prog.handler, args, nil)
-	close(done)
+	stop()
 	en.writeBack()
 	if err != nil {
 		return nil, en.runError(prog, err)
@@ -170,12 +179,26 @@ func (e *Evaluator) Run(ctx context.Context, call Call) (*Outcome, error) {
 	return &Outcome{value: result, Messages: en.msgs, Logs: en.logs}, nil
 }
 
-// writeBack copies every dict that came from a Go map into that map.
+// writeBack copies every dict that came from a Go map into that map. A map
+// whose contents did not change is left alone (not even rewritten), so
+// evaluations that share read-only data (a cached user) never write to it;
+// values that compare equal keep their original Go type.
 func (en *env) writeBack() {
 	for _, p := range en.maps {
 		next := make(map[string]any, p.d.Len())
+		changed := p.d.Len() != len(p.m)
 		for _, item := range p.d.Items() {
-			next[keyString(item[0])] = toGo(item[1], en)
+			k := keyString(item[0])
+			v := toGo(item[1], en)
+			if old, ok := p.m[k]; ok && sameValue(old, v) {
+				v = old
+			} else {
+				changed = true
+			}
+			next[k] = v
+		}
+		if !changed {
+			continue
 		}
 		for k := range p.m {
 			delete(p.m, k)
@@ -184,6 +207,46 @@ func (en *env) writeBack() {
 			p.m[k] = v
 		}
 	}
+}
+
+// sameValue compares Go values as Python would after a round trip:
+// numbers by value, maps and slices element by element.
+func sameValue(a, b any) bool {
+	if x, ok := number(a); ok {
+		y, ok := number(b)
+		return ok && x == y
+	}
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		if reflect.ValueOf(x).Pointer() == reflect.ValueOf(y).Pointer() {
+			return true
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !sameValue(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		return b == nil
+	}
+	return reflect.TypeOf(a) == reflect.TypeOf(b) && reflect.DeepEqual(a, b)
 }
 
 var undefinedRE = regexp.MustCompile(`internal error: predeclared variable (\w+) is uninitialized`)

@@ -144,7 +144,9 @@ return [u.pk, u.username, u.name, u.email, u.is_active, u.is_superuser, u.is_aut
 		{"http request", `r = request.http_request
 return [r.method, r.path, r.META["REMOTE_ADDR"], r.META["HTTP_USER_AGENT"], r.GET["next"], r.build_absolute_uri("/"), r.build_absolute_uri()]`,
 			`["GET", "/if/flow/x/", "10.1.2.3", "test", "/app", "https://auth.example.com/", "https://auth.example.com/if/flow/x/?next=%2Fapp"]`, ""},
-		{"hasattr on user", `return [hasattr(request.user, "backend"), hasattr(request.user, "username")]`, "[false, true]", ""},
+		{"hasattr on user", `alice = ak_user_by(username="alice")
+return [hasattr(alice, "backend"), hasattr(alice, "username"), hasattr(request.user, "backend"), request.user.backend]`,
+			`[false, true, true, "authentik.core.auth.InbuiltBackend"]`, ""},
 		{"tuple unpacking and partition", `name, _, domain = request.user.email.partition("@")
 return [name, domain, "://" in "https://x"]`, `["root", "localhost", true]`, ""},
 		{"scope mapping", `return {
@@ -421,7 +423,7 @@ func TestCompile(t *testing.T) {
 func TestProgramsAreCachedAndReentrant(t *testing.T) {
 	d, admin, _ := newFixture()
 	ev := newEvaluator(d)
-	src := "return request.user.username + str(context['n'])"
+	src := "return request.user.username + str(context['n']) if request.user.attributes.get('team') else ''"
 	done := make(chan error)
 	for i := 0; i < 8; i++ {
 		go func(i int) {
@@ -440,5 +442,66 @@ func TestProgramsAreCachedAndReentrant(t *testing.T) {
 	}
 	if n := len(ev.programs.items); n != 1 {
 		t.Fatalf("%d programs cached, want 1", n)
+	}
+}
+
+func TestWriteBackKeepsUnchangedMaps(t *testing.T) {
+	d, admin, _ := newFixture()
+	ev := newEvaluator(d)
+	admin.Attributes = map[string]any{"n": float64(1), "nested": map[string]any{"x": []any{float64(2)}}}
+	req := &Request{User: admin, Context: map[string]any{"k": float64(3)}}
+	if _, err := ev.Run(context.Background(), Call{Source: "return request.user.attributes['nested']['x'][0] + context['k']", Vars: policyVars(req)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := admin.Attributes["n"].(float64); !ok {
+		t.Fatalf("unchanged attribute was rewritten: %#v", admin.Attributes)
+	}
+	if _, ok := req.Context["k"].(float64); !ok {
+		t.Fatalf("unchanged context value was rewritten: %#v", req.Context)
+	}
+	if _, err := ev.Run(context.Background(), Call{Source: "context['k'] = 4\nrequest.user.attributes['nested']['y'] = 'z'", Vars: policyVars(req)}); err != nil {
+		t.Fatal(err)
+	}
+	if req.Context["k"] != int64(4) || admin.Attributes["nested"].(map[string]any)["y"] != "z" {
+		t.Fatalf("changes not written back: %#v %#v", req.Context, admin.Attributes)
+	}
+}
+
+func TestStepLimit(t *testing.T) {
+	d, admin, _ := newFixture()
+	ev := newEvaluator(d)
+	ev.MaxSteps = 10_000
+	_, err := ev.Run(context.Background(), Call{Source: "x = []\nwhile True:\n    x.append(1)", Vars: policyVars(&Request{User: admin})})
+	if err == nil || !strings.Contains(err.Error(), "too many steps") {
+		t.Fatalf("got %v, want a step limit error", err)
+	}
+}
+
+// The default authentication flow skips the password stage once the
+// identification stage has authenticated the pending user.
+func TestPasswordStagePolicy(t *testing.T) {
+	src := `flow_plan = request.context.get("flow_plan")
+if not flow_plan:
+    return True
+# If the user does not have a backend attached to it, they haven't
+# been authenticated yet and we need the password stage
+return not hasattr(flow_plan.context.get("pending_user"), "backend")`
+	d, admin, alice := newFixture()
+	cases := []struct {
+		name    string
+		pending *User
+		want    bool
+	}{
+		{"not yet authenticated", alice, true},
+		{"authenticated by identification", admin, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := &Request{User: tc.pending, Context: map[string]any{"flow_plan": &FlowPlan{Context: map[string]any{"pending_user": tc.pending}}}}
+			out, err := newEvaluator(d).Run(context.Background(), Call{Source: src, Vars: policyVars(req)})
+			if err != nil || out.Truth() != tc.want {
+				t.Fatalf("got %v (%v), want %v", out, err, tc.want)
+			}
+		})
 	}
 }

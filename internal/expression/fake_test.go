@@ -80,7 +80,7 @@ func (d *fakeDirectory) HasAuthenticator(_ context.Context, u *User, kind string
 // newFixture builds akadmin (in "editors", a child of "admins") and alice
 // (in no group).
 func newFixture() (*fakeDirectory, *User, *User) {
-	admin := &User{PK: 1, Username: "akadmin", Name: "authentik Default Admin", Email: "root@localhost", IsActive: true,
+	admin := &User{PK: 1, Username: "akadmin", Backend: "authentik.core.auth.InbuiltBackend", Name: "authentik Default Admin", Email: "root@localhost", IsActive: true,
 		IsSuperuser: true, PasswordUsable: true, Type: "internal", Path: "users",
 		Attributes: map[string]any{"team": "core", "settings": map[string]any{"locale": "de"}}}
 	alice := &User{PK: 2, Username: "alice", Name: "Alice", Email: "alice@example.com", IsActive: true, Type: "external",

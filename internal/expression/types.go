@@ -12,18 +12,22 @@ import (
 // so in-place changes an expression makes are visible to the caller after
 // the run, as they are on a Django model instance before save().
 type User struct {
-	PK                 int64
-	UUID               string
-	Username           string
-	Name               string
-	Email              string
-	IsActive           bool
-	IsSuperuser        bool
-	Type               string
-	Path               string
-	Avatar             string
-	Attributes         map[string]any
-	PasswordUsable     bool
+	PK             int64
+	UUID           string
+	Username       string
+	Name           string
+	Email          string
+	IsActive       bool
+	IsSuperuser    bool
+	Type           string
+	Path           string
+	Avatar         string
+	Attributes     map[string]any
+	PasswordUsable bool
+	// Backend is the authentication backend a flow's password stage
+	// attached (Django's user.backend); while empty the user has no
+	// "backend" attribute, which the default authentication flow tests.
+	Backend            string
 	PasswordChangeDate time.Time
 	LastLogin          time.Time
 	DateJoined         time.Time

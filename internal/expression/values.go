@@ -83,6 +83,11 @@ func (v *userValue) Attr(name string) (starlark.Value, error) {
 		return starlark.String(u.Path), nil
 	case "avatar":
 		return starlark.String(u.Avatar), nil
+	case "backend":
+		if u.Backend == "" {
+			return nil, nil
+		}
+		return starlark.String(u.Backend), nil
 	case "attributes":
 		if u.Attributes == nil {
 			u.Attributes = map[string]any{}

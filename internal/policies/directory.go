@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/expression"
@@ -17,9 +18,101 @@ import (
 // recursive query stops at 20 levels.
 const groupDepthLimit = 20
 
-// Directory is expression.Directory over the store.
+// Directory is expression.Directory over the store. It keeps each user's
+// groups for TTL, since every group binding and ak_is_group_member asks
+// for them; writes to users or groups through this server call Forget.
 type Directory struct {
 	Core *engine.Engine
+	// TTL bounds how long a user's groups are reused (0: not cached).
+	TTL time.Duration
+
+	mu     sync.Mutex
+	cached map[int64]*userGroups
+}
+
+type userGroups struct {
+	direct, all []*expression.Group
+	loaded      time.Time
+}
+
+// Forget drops the cached group memberships.
+func (d *Directory) Forget() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.cached = nil
+}
+
+// memberships returns the user's direct and inherited groups, from the
+// cache when fresh. Callers get copies: an expression may change a
+// group's attributes in place, which must not leak into other requests.
+func (d *Directory) memberships(ctx context.Context, tx store.Tx, user int64) (direct, all []*expression.Group, err error) {
+	now := d.Core.Now()
+	d.mu.Lock()
+	ug, ok := d.cached[user]
+	d.mu.Unlock()
+	if !ok || d.TTL <= 0 || now.Sub(ug.loaded) >= d.TTL || now.Before(ug.loaded) {
+		ug = &userGroups{loaded: now}
+		load := func(tx store.Tx) error {
+			if ug.direct, err = d.directGroups(ctx, tx, user); err != nil {
+				return err
+			}
+			ug.all, err = d.ancestors(ctx, tx, ug.direct)
+			return err
+		}
+		if tx != nil {
+			err = load(tx)
+		} else {
+			err = d.Core.Store.View(ctx, load)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if d.TTL > 0 {
+			d.mu.Lock()
+			if d.cached == nil {
+				d.cached = map[int64]*userGroups{}
+			}
+			d.cached[user] = ug
+			d.mu.Unlock()
+		}
+	}
+	return cloneGroups(ug.direct), cloneGroups(ug.all), nil
+}
+
+func cloneGroups(gs []*expression.Group) []*expression.Group {
+	out := make([]*expression.Group, len(gs))
+	for i, g := range gs {
+		c := *g
+		c.Attributes = cloneMap(g.Attributes)
+		out[i] = &c
+	}
+	return out
+}
+
+func cloneMap(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		switch x := v.(type) {
+		case map[string]any:
+			out[k] = cloneMap(x)
+		case []any:
+			l := make([]any, len(x))
+			for i, e := range x {
+				if em, ok := e.(map[string]any); ok {
+					l[i] = cloneMap(em)
+				} else {
+					l[i] = e
+				}
+			}
+			out[k] = l
+		default:
+			out[k] = v
+		}
+	}
+	return out
 }
 
 var _ expression.Directory = (*Directory)(nil)
@@ -72,7 +165,7 @@ func (d *Directory) user(ctx context.Context, tx store.Tx, um *registry.Model, r
 		PasswordUsable:     password != "" && !strings.HasPrefix(password, "!"),
 		PasswordChangeDate: r.time("password_change_date"), LastLogin: r.time("last_login"), DateJoined: r.time("date_joined"),
 	}
-	groups, err := d.allGroups(ctx, tx, u.PK)
+	_, groups, err := d.memberships(ctx, tx, u.PK)
 	if err != nil {
 		return nil, err
 	}
@@ -145,15 +238,12 @@ func (d *Directory) directGroups(ctx context.Context, tx store.Tx, user int64) (
 	return groups, nil
 }
 
-// allGroups is the user's groups and all their ancestors (User.all_groups).
-func (d *Directory) allGroups(ctx context.Context, tx store.Tx, user int64) ([]*expression.Group, error) {
-	groups, err := d.directGroups(ctx, tx, user)
-	if err != nil {
-		return nil, err
-	}
+// ancestors returns groups and all their parents (User.all_groups).
+func (d *Directory) ancestors(ctx context.Context, tx store.Tx, groups []*expression.Group) ([]*expression.Group, error) {
 	seen := map[string]bool{}
 	var out []*expression.Group
 	frontier := groups
+	var err error
 	for depth := 0; len(frontier) > 0 && depth <= groupDepthLimit; depth++ {
 		var parents []any
 		for _, g := range frontier {
@@ -175,22 +265,14 @@ func (d *Directory) allGroups(ctx context.Context, tx store.Tx, user int64) ([]*
 
 // Groups implements expression.Directory.
 func (d *Directory) Groups(ctx context.Context, u *expression.User) ([]*expression.Group, error) {
-	var out []*expression.Group
-	err := d.Core.Store.View(ctx, func(tx store.Tx) (err error) {
-		out, err = d.directGroups(ctx, tx, u.PK)
-		return err
-	})
-	return out, err
+	direct, _, err := d.memberships(ctx, nil, u.PK)
+	return direct, err
 }
 
 // AllGroups implements expression.Directory.
 func (d *Directory) AllGroups(ctx context.Context, u *expression.User) ([]*expression.Group, error) {
-	var out []*expression.Group
-	err := d.Core.Store.View(ctx, func(tx store.Tx) (err error) {
-		out, err = d.allGroups(ctx, tx, u.PK)
-		return err
-	})
-	return out, err
+	_, all, err := d.memberships(ctx, nil, u.PK)
+	return all, err
 }
 
 // UserBy implements expression.Directory with the API's Django lookup
@@ -299,46 +381,4 @@ func (d *Directory) HasAuthenticator(ctx context.Context, u *expression.User, ki
 		return nil
 	})
 	return found, err
-}
-
-// memoDirectory shares group lookups between the bindings of one
-// evaluation, which otherwise each ask the store for the same user's
-// groups.
-type memoDirectory struct {
-	*Directory
-	mu     sync.Mutex
-	direct map[int64][]*expression.Group
-	all    map[int64][]*expression.Group
-}
-
-func newMemo(d *Directory) *memoDirectory {
-	return &memoDirectory{Directory: d, direct: map[int64][]*expression.Group{}, all: map[int64][]*expression.Group{}}
-}
-
-func (m *memoDirectory) memo(ctx context.Context, cache map[int64][]*expression.Group, u *expression.User,
-	load func(context.Context, *expression.User) ([]*expression.Group, error)) ([]*expression.Group, error) {
-	m.mu.Lock()
-	g, ok := cache[u.PK]
-	m.mu.Unlock()
-	if ok {
-		return g, nil
-	}
-	g, err := load(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	cache[u.PK] = g
-	m.mu.Unlock()
-	return g, nil
-}
-
-// Groups implements expression.Directory.
-func (m *memoDirectory) Groups(ctx context.Context, u *expression.User) ([]*expression.Group, error) {
-	return m.memo(ctx, m.direct, u, m.Directory.Groups)
-}
-
-// AllGroups implements expression.Directory.
-func (m *memoDirectory) AllGroups(ctx context.Context, u *expression.User) ([]*expression.Group, error) {
-	return m.memo(ctx, m.all, u, m.Directory.AllGroups)
 }

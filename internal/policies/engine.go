@@ -53,7 +53,7 @@ func New(core *engine.Engine, rec *events.Recorder) *Engine {
 	e := &Engine{
 		Core:       core,
 		Events:     rec,
-		Directory:  &Directory{Core: core},
+		Directory:  &Directory{Core: core, TTL: ConfigTTL},
 		Cache:      NewCache(core.Now),
 		HIBPURL:    DefaultHIBPURL,
 		HTTPClient: &http.Client{Timeout: 10 * time.Second},
@@ -103,16 +103,6 @@ type Request struct {
 	Debug bool
 	// NoCache skips cached results (re-evaluated flow stage bindings).
 	NoCache bool
-
-	// dir shares group lookups between the bindings of one evaluation.
-	dir expression.Directory
-}
-
-func (r *Request) directory(e *Engine) expression.Directory {
-	if r.dir != nil {
-		return r.dir
-	}
-	return e.Directory
 }
 
 func (r *Request) userPK() int64 {
@@ -178,7 +168,6 @@ func (e *Engine) Evaluate(ctx context.Context, target string, req *Request) (*Re
 	if len(cfg.bindings) == 0 {
 		return &Result{Passing: true}, nil
 	}
-	req.dir = newMemo(e.Directory)
 	results := make([]Result, 0, len(cfg.bindings))
 	for _, b := range cfg.bindings {
 		if !req.NoCache {
@@ -279,7 +268,7 @@ func (e *Engine) passes(ctx context.Context, b *binding, p *policy, req *Request
 		if req.User == nil {
 			return Result{Passing: false}, nil
 		}
-		groups, err := req.directory(e).AllGroups(ctx, req.User)
+		groups, err := e.Directory.AllGroups(ctx, req.User)
 		if err != nil {
 			return Result{}, policyException(err)
 		}
@@ -330,9 +319,20 @@ func (e *Engine) Test(ctx context.Context, policyPK string, req *Request) (*Resu
 	return &res, nil
 }
 
+// maxCallDepth bounds policies calling policies (a policy calling itself
+// would otherwise recurse until its timeout).
+const maxCallDepth = 10
+
+type callDepthKey struct{}
+
 // callPolicy backs ak_call_policy: the named policy with a copy of the
 // calling request whose context has the keyword arguments added.
 func (e *Engine) callPolicy(ctx context.Context, name string, req *expression.Request, extra map[string]any) (*expression.PolicyResult, error) {
+	depth, _ := ctx.Value(callDepthKey{}).(int)
+	if depth >= maxCallDepth {
+		return nil, fmt.Errorf("ak_call_policy: maximum nesting depth (%d) exceeded", maxCallDepth)
+	}
+	ctx = context.WithValue(ctx, callDepthKey{}, depth+1)
 	p, err := e.policyByName(ctx, name)
 	if err != nil {
 		return nil, err

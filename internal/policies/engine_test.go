@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -314,5 +315,70 @@ func TestConfigCache(t *testing.T) {
 	res, err := f.pe.Evaluate(f.ctx, target, &Request{User: user, NoCache: true})
 	if err != nil || len(res.Sources) != 2 {
 		t.Fatalf("new binding not seen: %+v %v", res, err)
+	}
+}
+
+func TestMembershipChangesAreSeen(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	user := f.user("joiner")
+	group := f.group("club", "")
+	target := f.flow("all")
+	f.bind(target, 0, map[string]any{"group": group})
+	eval := func() bool {
+		t.Helper()
+		res, err := f.pe.Evaluate(f.ctx, target, &Request{User: user, NoCache: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Passing
+	}
+	if eval() {
+		t.Fatal("non-member passed")
+	}
+	f.update("/core/groups/", group, map[string]any{"users": []any{float64(user.PK)}})
+	if !eval() {
+		t.Fatal("membership added through the API was not seen")
+	}
+	f.update("/core/groups/", group, map[string]any{"users": []any{}})
+	if eval() {
+		t.Fatal("membership removed through the API was not seen")
+	}
+}
+
+func TestConcurrentEvaluations(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	user := f.user("concurrent")
+	group := f.group("concurrent-group", "", user.PK)
+	target := f.flow("all")
+	f.bind(target, 0, map[string]any{"policy": f.expressionPolicy("request.user.ak_groups.first().attributes['seen'] = True\nreturn ak_is_group_member(request.user, name='concurrent-group')")})
+	f.bind(target, 1, map[string]any{"group": group})
+	errs := make(chan error, 16)
+	for i := 0; i < 16; i++ {
+		go func(i int) {
+			res, err := f.pe.Evaluate(f.ctx, target, &Request{User: user, SessionKey: string(rune('a' + i%4)), NoCache: i%2 == 0})
+			if err == nil && !res.Passing {
+				err = fmt.Errorf("evaluation %d failed: %v", i, res.Messages)
+			}
+			errs <- err
+		}(i)
+	}
+	for i := 0; i < 16; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCallPolicyRecursionIsBounded(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	// Each level passes the inner messages up, so the error at the bottom
+	// reaches the test result.
+	pk := f.create("/policies/expression/", map[string]any{"name": "loop", "expression": "r = ak_call_policy('loop')\nfor m in r.messages:\n    ak_message(m)\nreturn r.passing"})["pk"].(string)
+	res, err := f.pe.Test(f.ctx, pk, &Request{User: f.user("looper")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Passing || len(res.Messages) != 1 || !strings.Contains(res.Messages[0], "maximum nesting depth") {
+		t.Fatalf("got %v %q", res.Passing, res.Messages)
 	}
 }

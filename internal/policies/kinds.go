@@ -65,8 +65,7 @@ func expressionPolicy(ctx context.Context, e *Engine, p *policy, req *Request) (
 		}
 		vars["ak_client_ip"] = ip
 	}
-	out, err := e.Expressions.Run(ctx, expression.Call{Source: p.str("expression"), Filename: p.Name, Vars: vars, Request: er,
-		Directory: req.directory(e)})
+	out, err := e.Expressions.Run(ctx, expression.Call{Source: p.str("expression"), Filename: p.Name, Vars: vars, Request: er})
 	if err != nil {
 		return Result{}, err
 	}

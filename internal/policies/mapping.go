@@ -16,6 +16,8 @@ type MappingRequest struct {
 	User *expression.User
 	HTTP *expression.HTTPRequest
 	Vars map[string]any
+	// DryRun records no event when the expression fails (previews).
+	DryRun bool
 }
 
 // Mapping is a property mapping's name and expression.
@@ -80,11 +82,13 @@ func (e *Engine) EvaluateMapping(ctx context.Context, m *Mapping, req MappingReq
 		vars["user"] = req.User
 	}
 	out, err := e.Expressions.Run(ctx, expression.Call{Source: m.Expression, Filename: m.Name, Vars: vars, Request: preq})
-	if err != nil {
+	if err != nil && !req.DryRun {
 		r := &Request{User: req.User, HTTP: req.HTTP}
 		e.record(ctx, r, ActionPropertyMappingException, "authentik.core.expression.evaluator", map[string]any{
 			"expression": m.Expression, "message": exceptionMessage(err),
 		})
+	}
+	if err != nil {
 		return nil, &MappingError{Mapping: m.Name, Err: err}
 	}
 	return out, nil

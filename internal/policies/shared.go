@@ -76,7 +76,9 @@ func (e *Engine) invalidate(_ context.Context, _ store.Tx, _ string, m *registry
 		}
 	case m.Name == "authentik_core.group":
 		e.Cache.Clear()
+		e.Directory.Forget()
 	case m.Name == "authentik_core.user":
+		e.Directory.Forget()
 		pk, _ := row[m.PKColumn].(int64)
 		e.Cache.drop(func(c *cacheEntry) bool { return c.user == pk })
 	case is("authentik_policies.policybindingmodel"):

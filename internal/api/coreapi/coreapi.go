@@ -39,6 +39,7 @@ func Register(s *api.Server) {
 	s.RegisterOpen("core_tokens_view_key_retrieve", h.viewKey)
 	s.RegisterOpen("core_tokens_set_key_create", h.setKey)
 	s.RegisterOpen("core_tenants_current_retrieve", h.currentTenant)
+	s.RegisterOpen("core_applications_check_access_retrieve", h.checkAccess)
 	s.RegisterOpen("root_config_retrieve", h.rootConfig)
 	s.RegisterOpen("core_transactional_applications_update", h.transactionalApplication)
 }

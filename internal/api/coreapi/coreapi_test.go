@@ -147,3 +147,23 @@ func TestImpersonation(t *testing.T) {
 	}
 	h.DoSession(admin, http.MethodGet, "/core/users/impersonate_end/", nil).Expect(t, http.StatusBadRequest)
 }
+
+func TestCheckAccess(t *testing.T) {
+	h := apitest.Start(t, "sqlite")
+	app := h.Do(http.MethodPost, "/core/applications/", map[string]any{"name": "Gate", "slug": "gate"}).Expect(t, http.StatusCreated).Object()
+	res := h.Do(http.MethodGet, "/core/applications/gate/check_access/", nil).Expect(t, http.StatusOK).Object()
+	if res["passing"] != true {
+		t.Fatalf("no bindings: %v", res)
+	}
+	deny := h.Do(http.MethodPost, "/policies/expression/", map[string]any{"name": "deny", "expression": "ak_message('nope')\nreturn False"}).Expect(t, http.StatusCreated).Object()
+	h.Do(http.MethodPost, "/policies/bindings/", map[string]any{"target": app["pk"], "policy": deny["pk"], "order": 0}).Expect(t, http.StatusCreated)
+	res = h.Do(http.MethodGet, "/core/applications/gate/check_access/", nil).Expect(t, http.StatusOK).Object()
+	if res["passing"] != false {
+		t.Fatalf("deny binding: %v", res)
+	}
+	uPK, key := h.UserWithToken("outsider")
+	h.Do(http.MethodGet, fmt.Sprintf("/core/applications/gate/check_access/?for_user=%d", uPK), nil).Expect(t, http.StatusOK)
+	h.Do(http.MethodGet, "/core/applications/gate/check_access/?for_user=987654", nil).Expect(t, http.StatusNotFound)
+	h.Do(http.MethodGet, "/core/applications/missing/check_access/", nil).Expect(t, http.StatusNotFound)
+	h.DoAs(key, http.MethodGet, "/core/applications/gate/check_access/", nil).Expect(t, http.StatusForbidden)
+}

@@ -17,6 +17,8 @@ func Register(s *api.Server) {
 	s.Register("providers_saml_metadata_retrieve", h.samlProviderMetadata)
 	s.RegisterOpen("providers_saml_import_metadata_create", h.samlImportMetadata)
 	s.RegisterOpen("providers_scim_sync_status_retrieve", h.scimSyncStatus)
+	s.RegisterOpen("providers_oauth2_preview_user_retrieve", h.oauth2PreviewUser)
+	s.RegisterOpen("providers_saml_preview_user_retrieve", h.samlPreviewUser)
 
 	for _, t := range fileTargets {
 		t := t

@@ -24,7 +24,7 @@ func TestDeviceLists(t *testing.T) {
 			insert(t, h, "authentik_stages_authenticator_static.staticdevice", map[string]any{"name": "alice-static", "user": alicePK})
 			insert(t, h, "authentik_stages_authenticator_duo.duodevice", map[string]any{"name": "alice-duo", "user": alicePK,
 				"stage": duo["pk"], "duo_user_id": "D1", "last_t": now})
-			mobilePK := insert(t, h, "authentik_stages_authenticator_mobile.mobiledevice", map[string]any{"uuid": "0b5e3f52-6d43-4a8e-9c39-3f3c9f2a4e11",
+			mobilePK := insert(t, h, "authentik_stages_authenticator_mobile.mobiledevice", map[string]any{"pk": "0b5e3f52-6d43-4a8e-9c39-3f3c9f2a4e11",
 				"name": "alice-phone", "user": alicePK, "stage": mobile["pk"], "device_id": "phone-1"})
 			insert(t, h, "authentik_stages_authenticator_totp.totpdevice", map[string]any{"name": "alice-unconfirmed", "user": alicePK, "key": "k", "confirmed": false})
 			insert(t, h, "authentik_stages_authenticator_totp.totpdevice", map[string]any{"name": "bob-totp", "user": bobPK, "key": "k"})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 
 	"github.com/akgo/akgo/internal/api"
 	"github.com/akgo/akgo/internal/engine"
@@ -237,9 +238,13 @@ func (h *handler) mobileReceiveResponse(w http.ResponseWriter, r *http.Request, 
 	ctx := r.Context()
 	dm := h.model("authentik_stages_authenticator_mobile.mobiledevice")
 	txID, _ := body["tx_id"].(string)
+	parsed, err := uuid.Parse(txID)
+	if err != nil {
+		return engine.Invalid("tx_id", "Must be a valid UUID.")
+	}
 	selected, _ := body["selected_item"].(string)
 	err = h.e.Store.Update(ctx, func(tx store.Tx) error {
-		t, err := LoadMobileTransaction(ctx, tx, strings.ToLower(txID), h.e.Now())
+		t, err := LoadMobileTransaction(ctx, tx, parsed.String(), h.e.Now())
 		if err != nil {
 			return err
 		}
