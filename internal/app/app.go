@@ -32,6 +32,7 @@ import (
 	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/events"
 	"github.com/akgo/akgo/internal/modelhooks"
+	"github.com/akgo/akgo/internal/notify"
 	"github.com/akgo/akgo/internal/policies"
 	"github.com/akgo/akgo/internal/rbac"
 	"github.com/akgo/akgo/internal/registry"
@@ -144,6 +145,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	// policy_execution events and logs through the server's logger.
 	pe := policies.For(eng)
 	pe.Events, pe.Log = rec, log
+	if cfg.HIBPURL != "" {
+		pe.HIBPURL = cfg.HIBPURL
+	}
+	applyEmail(cfg.Email)
 	a.API = api.NewServer(eng, auth, log)
 	a.API.Config, a.API.Events = a.Config, rec
 	registerActions(a.API)
@@ -299,4 +304,15 @@ func registerActions(s *api.Server) {
 	flowsapi.Register(s)
 	outpostsapi.Register(s)
 	stagesapi.Register(s)
+}
+
+// applyEmail makes the global email settings the ones notifications and
+// email stages with "use global settings" send through. It runs before the
+// notification dispatcher is built, which copies them.
+func applyEmail(e config.Email) {
+	notify.Defaults.Email = notify.EmailSettings{Host: e.Host, Port: e.Port, Username: e.Username, Password: e.Password,
+		UseTLS: e.UseTLS, UseSSL: e.UseSSL, Timeout: e.Timeout, From: e.From}
+	if e.TemplateDir != "" {
+		stagesapi.EmailTemplateDir = e.TemplateDir
+	}
 }

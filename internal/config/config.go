@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -28,6 +29,19 @@ type Config struct {
 
 	BlueprintsDir string
 	MediaDir      string
+
+	// Email is authentik's global email configuration (AUTHENTIK_EMAIL__*).
+	Email Email
+	// HIBPURL is the Have I Been Pwned range endpoint password policies ask.
+	HIBPURL string
+}
+
+// Email holds the global SMTP settings.
+type Email struct {
+	Host, Username, Password, From, TemplateDir string
+	Port                                        int
+	UseTLS, UseSSL                              bool
+	Timeout                                     time.Duration
 }
 
 // DatabaseURL is a parsed database setting: which driver to open and the
@@ -78,6 +92,16 @@ var settings = []setting{
 	{"bootstrap_email", "", "AUTHENTIK_BOOTSTRAP_EMAIL", "root@localhost", "initial email of the akadmin user"},
 	{"blueprints_dir", "blueprints-dir", "AUTHENTIK_BLUEPRINTS_DIR", "./blueprints", "directory of blueprint files to apply"},
 	{"media_dir", "media-dir", "AUTHENTIK_STORAGE__MEDIA__FILE__PATH", "./data/media", "directory for uploaded media"},
+	{"email_host", "", "AUTHENTIK_EMAIL__HOST", "localhost", "SMTP host of the global email settings"},
+	{"email_port", "", "AUTHENTIK_EMAIL__PORT", "25", "SMTP port"},
+	{"email_username", "", "AUTHENTIK_EMAIL__USERNAME", "", "SMTP user name"},
+	{"email_password", "", "AUTHENTIK_EMAIL__PASSWORD", "", "SMTP password"},
+	{"email_use_tls", "", "AUTHENTIK_EMAIL__USE_TLS", "false", "use STARTTLS"},
+	{"email_use_ssl", "", "AUTHENTIK_EMAIL__USE_SSL", "false", "use implicit TLS (SMTPS)"},
+	{"email_timeout", "", "AUTHENTIK_EMAIL__TIMEOUT", "10", "SMTP timeout in seconds"},
+	{"email_from", "", "AUTHENTIK_EMAIL__FROM", "authentik@localhost", "sender address"},
+	{"email_template_dir", "", "AUTHENTIK_EMAIL__TEMPLATE_DIR", "/templates", "folder of custom email templates"},
+	{"hibp_url", "", "AKGO_HIBP_URL", "https://api.pwnedpasswords.com/range/", "Have I Been Pwned range API (password policies)"},
 }
 
 // Load builds the configuration from command-line arguments (without the
@@ -131,6 +155,14 @@ func Load(args []string, env func(string) (string, bool)) (Config, error) {
 		BootstrapEmail:    v.GetString("bootstrap_email"),
 		BlueprintsDir:     v.GetString("blueprints_dir"),
 		MediaDir:          v.GetString("media_dir"),
+		Email: Email{
+			Host: v.GetString("email_host"), Port: v.GetInt("email_port"),
+			Username: v.GetString("email_username"), Password: v.GetString("email_password"),
+			UseTLS: v.GetBool("email_use_tls"), UseSSL: v.GetBool("email_use_ssl"),
+			Timeout: time.Duration(v.GetInt("email_timeout")) * time.Second,
+			From:    v.GetString("email_from"), TemplateDir: v.GetString("email_template_dir"),
+		},
+		HIBPURL: v.GetString("hibp_url"),
 	}
 	var err error
 	if cfg.Database, err = ParseDatabaseURL(v.GetString("database")); err != nil {

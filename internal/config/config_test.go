@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func envMap(m map[string]string) func(string) (string, bool) {
@@ -14,6 +15,8 @@ func envMap(m map[string]string) func(string) (string, bool) {
 	}
 }
 
+var defaultEmail = Email{Host: "localhost", Port: 25, Timeout: 10 * time.Second, From: "authentik@localhost", TemplateDir: "/templates"}
+
 func TestLoad(t *testing.T) {
 	defaults := Config{
 		Listen:         "127.0.0.1:9000",
@@ -22,6 +25,8 @@ func TestLoad(t *testing.T) {
 		BootstrapEmail: "root@localhost",
 		BlueprintsDir:  "./blueprints",
 		MediaDir:       "./data/media",
+		Email:          defaultEmail,
+		HIBPURL:        "https://api.pwnedpasswords.com/range/",
 	}
 	with := func(f func(*Config)) Config {
 		c := defaults
@@ -52,6 +57,10 @@ func TestLoad(t *testing.T) {
 				"AUTHENTIK_BOOTSTRAP_EMAIL":            "admin@example.com",
 				"AUTHENTIK_BLUEPRINTS_DIR":             "/bp",
 				"AUTHENTIK_STORAGE__MEDIA__FILE__PATH": "/media",
+				"AUTHENTIK_EMAIL__HOST":                "smtp.example.com",
+				"AUTHENTIK_EMAIL__PORT":                "587",
+				"AUTHENTIK_EMAIL__USE_TLS":             "true",
+				"AUTHENTIK_EMAIL__TIMEOUT":             "30",
 			},
 			want: Config{
 				Listen:            "0.0.0.0:9100",
@@ -63,6 +72,9 @@ func TestLoad(t *testing.T) {
 				BootstrapEmail:    "admin@example.com",
 				BlueprintsDir:     "/bp",
 				MediaDir:          "/media",
+				Email: Email{Host: "smtp.example.com", Port: 587, UseTLS: true, Timeout: 30 * time.Second,
+					From: "authentik@localhost", TemplateDir: "/templates"},
+				HIBPURL: "https://api.pwnedpasswords.com/range/",
 			},
 		},
 		{

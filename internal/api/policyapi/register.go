@@ -2,7 +2,6 @@ package policyapi
 
 import (
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/akgo/akgo/internal/api"
@@ -10,10 +9,6 @@ import (
 	"github.com/akgo/akgo/internal/expression"
 	"github.com/akgo/akgo/internal/policies"
 )
-
-// HIBPURLEnv overrides the Have I Been Pwned range endpoint the password
-// policy asks (tests and air-gapped installs point it at a mirror).
-const HIBPURLEnv = "AKGO_HIBP_URL"
 
 type handler struct {
 	s  *api.Server
@@ -29,9 +24,8 @@ func Register(s *api.Server) {
 		pe.Events = s.Events
 	}
 	pe.Log = s.Log
-	if u := os.Getenv(HIBPURLEnv); u != "" {
-		pe.HIBPURL = u
-	}
+	// The HIBP endpoint comes from the configuration (AKGO_HIBP_URL),
+	// applied by internal/app.
 	pe.Config = defaultConfig
 	h := &handler{s: s, pe: pe}
 	s.RegisterOpen("policies_all_test_create", h.testPolicy)
