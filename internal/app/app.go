@@ -92,7 +92,8 @@ type App struct {
 	// Tasks runs the system tasks while the server serves.
 	Tasks *tasks.Scheduler
 
-	background sync.WaitGroup
+	background     sync.WaitGroup
+	stopBackground context.CancelFunc
 }
 
 // Open prepares everything short of listening: the store with its
@@ -234,6 +235,9 @@ func (a *App) Serve(ctx context.Context, onListen func(net.Addr)) error {
 // Close waits for start-up work, stops background notification delivery,
 // then releases the store.
 func (a *App) Close() error {
+	if a.stopBackground != nil {
+		a.stopBackground()
+	}
 	a.background.Wait()
 	if a.API != nil {
 		eventsapi.Shutdown(a.API)
@@ -247,10 +251,12 @@ func (a *App) WaitStartup() { a.background.Wait() }
 // startBackground runs start-up work that need not delay readiness: the
 // self-signed certificate's RSA key takes about a second to generate.
 func (a *App) startBackground() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopBackground = cancel
 	a.background.Add(1)
 	go func() {
 		defer a.background.Done()
-		if err := certs.EnsureSelfSigned(context.Background(), a.Engine); err != nil {
+		if err := certs.EnsureSelfSigned(ctx, a.Engine); err != nil && ctx.Err() == nil {
 			a.Log.Error("start-up certificate", "err", err)
 		}
 	}()
@@ -310,6 +316,9 @@ func registerActions(s *api.Server) {
 // email stages with "use global settings" send through. It runs before the
 // notification dispatcher is built, which copies them.
 func applyEmail(e config.Email) {
+	if e.Host == "" {
+		return // not configured (e.g. a hand-built Config): keep the defaults
+	}
 	notify.Defaults.Email = notify.EmailSettings{Host: e.Host, Port: e.Port, Username: e.Username, Password: e.Password,
 		UseTLS: e.UseTLS, UseSSL: e.UseSSL, Timeout: e.Timeout, From: e.From}
 	if e.TemplateDir != "" {

@@ -33,6 +33,7 @@ func EnsureSelfSigned(ctx context.Context, e *engine.Engine) error {
 		return n > 0, err
 	}
 	var found bool
+	var err error
 	if err := e.Store.View(ctx, func(tx store.Tx) error {
 		var err error
 		found, err = exists(tx)
@@ -44,7 +45,23 @@ func EnsureSelfSigned(ctx context.Context, e *engine.Engine) error {
 		return nil
 	}
 	// The RSA key takes a moment: build it outside the write transaction.
-	key, err := selfSignedKey()
+	// Key generation cannot be interrupted; a shutdown does not wait for it.
+	type keyResult struct {
+		key crypto.Signer
+		err error
+	}
+	done := make(chan keyResult, 1)
+	go func() {
+		k, err := selfSignedKey()
+		done <- keyResult{k, err}
+	}()
+	var key crypto.Signer
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case r := <-done:
+		key, err = r.key, r.err
+	}
 	if err != nil {
 		return fmt.Errorf("generate key for %s: %w", SelfSignedName, err)
 	}
