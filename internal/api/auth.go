@@ -233,9 +233,5 @@ func (a *Authenticator) lookup(ctx context.Context, key string, now time.Time) (
 // col returns the column of a model field, panicking on a registry that
 // lacks it (a programming error caught by tests).
 func col(m *registry.Model, field string) string {
-	f, ok := m.Field(field)
-	if !ok || !f.Stored() {
-		panic("registry: " + m.Name + " has no stored field " + field)
-	}
-	return f.Column
+	return m.MustColumn(field)
 }

@@ -98,9 +98,5 @@ func (a *App) findOrCreateGroup(ctx context.Context, tx store.Tx) (any, error) {
 // column returns the column of a stored field; the registry guarantees the
 // fields used here, and the start-up tests catch a registry that lost one.
 func column(m *registry.Model, field string) string {
-	f, ok := m.Field(field)
-	if !ok || !f.Stored() {
-		panic("registry: " + m.Name + " has no stored field " + field)
-	}
-	return f.Column
+	return m.MustColumn(field)
 }

@@ -42,9 +42,5 @@ func IsSuperuser(ctx context.Context, tx store.Tx, reg *registry.Registry, userP
 }
 
 func column(m *registry.Model, field string) string {
-	f, ok := m.Field(field)
-	if !ok || !f.Stored() {
-		panic("registry: " + m.Name + " has no stored field " + field)
-	}
-	return f.Column
+	return m.MustColumn(field)
 }

@@ -51,11 +51,7 @@ func (h *hooks) model(name string) *registry.Model {
 
 // col returns the column of a stored field.
 func col(m *registry.Model, field string) string {
-	f, ok := m.Field(field)
-	if !ok || !f.Stored() {
-		panic("modelhooks: " + m.Name + " has no stored field " + field)
-	}
-	return f.Column
+	return m.MustColumn(field)
 }
 
 func hasCol(m *registry.Model, field string) (string, bool) {

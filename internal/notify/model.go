@@ -132,11 +132,7 @@ func join(e *engine.Engine, m *registry.Model, field string) (engine.M2MJoin, er
 // col returns the column of a stored field; the registry is generated, so
 // a missing field is a programming error the tests catch.
 func col(m *registry.Model, field string) string {
-	f, ok := m.Field(field)
-	if !ok || !f.Stored() {
-		panic("notify: " + m.Name + " has no stored field " + field)
-	}
-	return f.Column
+	return m.MustColumn(field)
 }
 
 func str(v any) string {

@@ -36,11 +36,7 @@ func (s *Subject) ObjectPKs(perm string) []string {
 }
 
 func col(m *registry.Model, field string) string {
-	f, ok := m.Field(field)
-	if !ok || !f.Stored() {
-		panic("rbac: " + m.Name + " has no stored field " + field)
-	}
-	return f.Column
+	return m.MustColumn(field)
 }
 
 // Load reads a user's permissions: directly granted ones and those of the

@@ -134,6 +134,17 @@ func (m *Model) Field(name string) (*Field, bool) {
 	return f, ok
 }
 
+// MustColumn returns the column of a stored field. The callers name fields
+// the registry is generated with; a missing one is a programming error that
+// the tests of the caller catch, so it panics.
+func (m *Model) MustColumn(field string) string {
+	f, ok := m.Field(field)
+	if !ok || !f.Stored() {
+		panic("registry: " + m.Name + " has no stored field " + field)
+	}
+	return f.Column
+}
+
 // FieldByColumn returns the first field stored in the column.
 func (m *Model) FieldByColumn(col string) (*Field, bool) {
 	for i := range m.Fields {

@@ -118,9 +118,5 @@ func checkKeypair(ctx context.Context, tx store.Tx, m *registry.Model, old, row 
 // column returns the column of a stored field; the registry is generated
 // from the schema, so a missing one is a programming error.
 func column(m *registry.Model, field string) string {
-	f, ok := m.Field(field)
-	if !ok || !f.Stored() {
-		panic("registry: " + m.Name + " has no stored field " + field)
-	}
-	return f.Column
+	return m.MustColumn(field)
 }

@@ -515,9 +515,5 @@ func canonical(raw json.RawMessage) (string, error) {
 
 // col returns the column of a stored field of a generated model.
 func col(m *registry.Model, field string) string {
-	f, ok := m.Field(field)
-	if !ok || !f.Stored() {
-		panic("eventsapi: " + m.Name + " has no stored field " + field)
-	}
-	return f.Column
+	return m.MustColumn(field)
 }

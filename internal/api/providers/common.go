@@ -44,11 +44,7 @@ func (h *handlers) endpoint(path string) *registry.Endpoint {
 
 // col returns the column of a stored field.
 func col(m *registry.Model, field string) string {
-	f, ok := m.Field(field)
-	if !ok || !f.Stored() {
-		panic("providers: " + m.Name + " has no stored field " + field)
-	}
-	return f.Column
+	return m.MustColumn(field)
 }
 
 func str(v any) string {

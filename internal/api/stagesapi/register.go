@@ -48,11 +48,7 @@ func (h *handler) model(name string) *registry.Model {
 }
 
 func col(m *registry.Model, field string) string {
-	f, ok := m.Field(field)
-	if !ok || !f.Stored() {
-		panic("stagesapi: " + m.Name + " has no stored field " + field)
-	}
-	return f.Column
+	return m.MustColumn(field)
 }
 
 func caller(r *http.Request) (*api.Principal, error) {
