@@ -37,6 +37,16 @@ const (
 
 type principalKey struct{}
 
+// Caller returns the authenticated caller of a request, or the 403 that
+// authentik answers without credentials.
+func Caller(r *http.Request) (*Principal, error) {
+	p, ok := PrincipalFrom(r.Context())
+	if !ok {
+		return nil, Errorf(http.StatusForbidden, detailNoCredentials)
+	}
+	return p, nil
+}
+
 // PrincipalFrom returns the request's principal.
 func PrincipalFrom(ctx context.Context) (*Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(*Principal)

@@ -265,6 +265,16 @@ func New(models []*Model, endpoints []*Endpoint) *Registry {
 // Model returns a model by its blueprint name.
 func (r *Registry) Model(name string) (*Model, bool) { m, ok := r.models[name]; return m, ok }
 
+// MustModel returns a model the caller knows is registered (a name from
+// the generated registry); a missing one is a programming error.
+func (r *Registry) MustModel(name string) *Model {
+	m, ok := r.models[name]
+	if !ok {
+		panic("registry: model " + name + " is not registered")
+	}
+	return m
+}
+
 // Endpoint returns an endpoint by list path.
 func (r *Registry) Endpoint(path string) (*Endpoint, bool) { e, ok := r.endpoints[path]; return e, ok }
 

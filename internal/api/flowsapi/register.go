@@ -36,32 +36,12 @@ func Register(s *api.Server) {
 	s.RegisterOpen("flows_instances_execute_retrieve", h.execute)
 }
 
-func (h *handler) model(name string) *registry.Model {
-	m, ok := h.e.Registry.Model(name)
-	if !ok {
-		panic("flowsapi: model " + name + " is not registered")
-	}
-	return m
-}
-
-func col(m *registry.Model, field string) string {
-	return m.MustColumn(field)
-}
-
-func caller(r *http.Request) (*api.Principal, error) {
-	p, ok := api.PrincipalFrom(r.Context())
-	if !ok {
-		return nil, api.Errorf(http.StatusForbidden, "Authentication credentials were not provided.")
-	}
-	return p, nil
-}
-
 // flowBySlug loads the flow of the {slug} parameter. A flow the caller may
 // not view is reported missing, as authentik's permission-filtered lookup
 // does.
 func (h *handler) flowBySlug(ctx context.Context, tx store.Tx, p *api.Principal, slug string) (store.Row, error) {
-	fm := h.model("authentik_flows.flow")
-	rows, err := tx.Select(ctx, store.Query{Table: fm.Table, Where: store.Eq(col(fm, "slug"), slug), Limit: 1})
+	fm := h.e.Registry.MustModel("authentik_flows.flow")
+	rows, err := tx.Select(ctx, store.Query{Table: fm.Table, Where: store.Eq(fm.MustColumn("slug"), slug), Limit: 1})
 	if err != nil {
 		return nil, fmt.Errorf("load flow %q: %w", slug, err)
 	}
@@ -72,7 +52,7 @@ func (h *handler) flowBySlug(ctx context.Context, tx store.Tx, p *api.Principal,
 }
 
 func (h *handler) diagram(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := api.Caller(r)
 	if err != nil {
 		return err
 	}
@@ -96,29 +76,29 @@ func (h *handler) diagram(w http.ResponseWriter, r *http.Request) error {
 // graph collects what the diagram shows: only the bindings the caller may
 // view, each in binding order.
 func (h *handler) graph(ctx context.Context, tx store.Tx, p *api.Principal, flow store.Row) (FlowGraph, error) {
-	fm := h.model("authentik_flows.flow")
-	g := FlowGraph{Name: fmt.Sprint(flow[col(fm, "name")]), Authentication: fmt.Sprint(flow[col(fm, "authentication")])}
+	fm := h.e.Registry.MustModel("authentik_flows.flow")
+	g := FlowGraph{Name: fmt.Sprint(flow[fm.MustColumn("name")]), Authentication: fmt.Sprint(flow[fm.MustColumn("authentication")])}
 	var err error
-	if g.Policies, err = h.boundPolicies(ctx, tx, p, flow[col(fm, "policybindingmodel_ptr_id")]); err != nil {
+	if g.Policies, err = h.boundPolicies(ctx, tx, p, flow[fm.MustColumn("policybindingmodel_ptr_id")]); err != nil {
 		return g, err
 	}
-	bm := h.model("authentik_flows.flowstagebinding")
-	bindings, err := tx.Select(ctx, store.Query{Table: bm.Table, Where: store.Eq(col(bm, "target"), flow[fm.PKColumn]),
-		OrderBy: []store.Order{{Column: col(bm, "order")}, {Column: bm.PKColumn}}})
+	bm := h.e.Registry.MustModel("authentik_flows.flowstagebinding")
+	bindings, err := tx.Select(ctx, store.Query{Table: bm.Table, Where: store.Eq(bm.MustColumn("target"), flow[fm.PKColumn]),
+		OrderBy: []store.Order{{Column: bm.MustColumn("order")}, {Column: bm.PKColumn}}})
 	if err != nil {
 		return g, fmt.Errorf("load stage bindings: %w", err)
 	}
-	stages := h.model("authentik_flows.stage")
+	stages := h.e.Registry.MustModel("authentik_flows.stage")
 	for _, b := range bindings {
 		if !p.Subject.HasOn(permViewStageBinding, engine.PKText(b[bm.PKColumn])) {
 			continue
 		}
-		node, err := h.node(ctx, tx, stages, b[col(bm, "stage")])
+		node, err := h.node(ctx, tx, stages, b[bm.MustColumn("stage")])
 		if err != nil {
 			return g, err
 		}
 		st := Stage{Node: node}
-		if st.Policies, err = h.boundPolicies(ctx, tx, p, b[col(bm, "policybindingmodel_ptr_id")]); err != nil {
+		if st.Policies, err = h.boundPolicies(ctx, tx, p, b[bm.MustColumn("policybindingmodel_ptr_id")]); err != nil {
 			return g, err
 		}
 		g.Stages = append(g.Stages, st)
@@ -129,24 +109,24 @@ func (h *handler) graph(ctx context.Context, tx store.Tx, p *api.Principal, flow
 // boundPolicies lists the policies bound to a target (by its pbm_uuid),
 // leaving out group and user bindings.
 func (h *handler) boundPolicies(ctx context.Context, tx store.Tx, p *api.Principal, target any) ([]Policy, error) {
-	pb := h.model("authentik_policies.policybinding")
+	pb := h.e.Registry.MustModel("authentik_policies.policybinding")
 	rows, err := tx.Select(ctx, store.Query{Table: pb.Table,
-		Where:   store.And(store.Eq(col(pb, "target"), target), store.NullCond{Column: col(pb, "policy"), IsNull: false}),
-		OrderBy: []store.Order{{Column: col(pb, "order")}, {Column: pb.PKColumn}}})
+		Where:   store.And(store.Eq(pb.MustColumn("target"), target), store.NullCond{Column: pb.MustColumn("policy"), IsNull: false}),
+		OrderBy: []store.Order{{Column: pb.MustColumn("order")}, {Column: pb.PKColumn}}})
 	if err != nil {
 		return nil, fmt.Errorf("load policy bindings of %v: %w", target, err)
 	}
-	pm := h.model("authentik_policies.policy")
+	pm := h.e.Registry.MustModel("authentik_policies.policy")
 	var out []Policy
 	for _, b := range rows {
 		if !p.Subject.HasOn(permViewPolicyBinding, engine.PKText(b[pb.PKColumn])) {
 			continue
 		}
-		node, err := h.node(ctx, tx, pm, b[col(pb, "policy")])
+		node, err := h.node(ctx, tx, pm, b[pb.MustColumn("policy")])
 		if err != nil {
 			return nil, err
 		}
-		order, _ := b[col(pb, "order")].(int64)
+		order, _ := b[pb.MustColumn("order")].(int64)
 		out = append(out, Policy{Node: node, Order: int(order)})
 	}
 	return out, nil
@@ -168,7 +148,7 @@ func (h *handler) node(ctx context.Context, tx store.Tx, family *registry.Model,
 			kind = m.VerboseName
 		}
 	}
-	return Node{Kind: kind, Name: fmt.Sprint(rows[0][col(family, "name")])}, nil
+	return Node{Kind: kind, Name: fmt.Sprint(rows[0][family.MustColumn("name")])}, nil
 }
 
 // execute answers the link that runs the flow in the flow interface.
@@ -182,7 +162,7 @@ func (h *handler) node(ctx context.Context, tx store.Tx, family *registry.Model,
 // stage plan itself (stage bindings evaluated on plan), storing it in the
 // caller's session, and resetting the inspector history.
 func (h *handler) execute(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := api.Caller(r)
 	if err != nil {
 		return err
 	}
@@ -195,7 +175,7 @@ func (h *handler) execute(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fm := h.model("authentik_flows.flow")
+	fm := h.e.Registry.MustModel("authentik_flows.flow")
 	messages, ok, err := h.applicable(ctx, r, p, flow)
 	if err != nil {
 		return err
@@ -203,7 +183,7 @@ func (h *handler) execute(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return engine.Invalid("", "Flow not applicable to current user/request: "+messages)
 	}
-	link := engine.BaseURLFrom(ctx) + "/if/flow/" + fmt.Sprint(flow[col(fm, "slug")]) + "/"
+	link := engine.BaseURLFrom(ctx) + "/if/flow/" + fmt.Sprint(flow[fm.MustColumn("slug")]) + "/"
 	api.WriteJSON(w, http.StatusOK, map[string]any{"link": link})
 	return nil
 }
@@ -211,8 +191,8 @@ func (h *handler) execute(w http.ResponseWriter, r *http.Request) error {
 // applicable reports whether the caller may start the flow, with the
 // messages of the policies that denied it.
 func (h *handler) applicable(ctx context.Context, r *http.Request, p *api.Principal, flow store.Row) (string, bool, error) {
-	fm := h.model("authentik_flows.flow")
-	switch flow[col(fm, "authentication")] {
+	fm := h.e.Registry.MustModel("authentik_flows.flow")
+	switch flow[fm.MustColumn("authentication")] {
 	case "require_unauthenticated":
 		// The caller of this API is always authenticated.
 		return "", false, nil
@@ -229,7 +209,7 @@ func (h *handler) applicable(ctx context.Context, r *http.Request, p *api.Princi
 	if err != nil {
 		return "", false, fmt.Errorf("load caller: %w", err)
 	}
-	res, err := h.policies.Evaluate(ctx, engine.PKText(flow[col(fm, "policybindingmodel_ptr_id")]), &policies.Request{
+	res, err := h.policies.Evaluate(ctx, engine.PKText(flow[fm.MustColumn("policybindingmodel_ptr_id")]), &policies.Request{
 		User: user, HTTP: httpRequest(r, user), SessionKey: p.SessionKey, NoCache: true, Context: map[string]any{},
 	})
 	if err != nil {

@@ -35,26 +35,6 @@ func Register(s *api.Server) {
 	s.RegisterOpen("outposts_service_connections_all_state_retrieve", h.state)
 }
 
-func (h *handler) model(name string) *registry.Model {
-	m, ok := h.e.Registry.Model(name)
-	if !ok {
-		panic("outpostsapi: model " + name + " is not registered")
-	}
-	return m
-}
-
-func col(m *registry.Model, field string) string {
-	return m.MustColumn(field)
-}
-
-func caller(r *http.Request) (*api.Principal, error) {
-	p, ok := api.PrincipalFrom(r.Context())
-	if !ok {
-		return nil, api.Errorf(http.StatusForbidden, "Authentication credentials were not provided.")
-	}
-	return p, nil
-}
-
 // visibleRow loads the object of a uuid path parameter from a model's
 // table; an object the caller may not view is reported missing, as
 // authentik's permission-filtered lookup does.
@@ -87,7 +67,7 @@ func (h *handler) visibleRow(ctx context.Context, p *api.Principal, m *registry.
 // defaultSettings answers the configuration new outposts get, pointing at
 // this server's URL (authentik's absolute URI of "/").
 func (h *handler) defaultSettings(w http.ResponseWriter, r *http.Request) error {
-	if _, err := caller(r); err != nil {
+	if _, err := api.Caller(r); err != nil {
 		return err
 	}
 	api.WriteJSON(w, http.StatusOK, map[string]any{"config": outposts.DefaultConfig(engine.BaseURLFrom(r.Context()) + "/")})
@@ -99,17 +79,17 @@ func (h *handler) defaultSettings(w http.ResponseWriter, r *http.Request) error 
 // report through their websocket connection, which akgo does not serve
 // yet, so none of them has a connected instance.
 func (h *handler) health(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := api.Caller(r)
 	if err != nil {
 		return err
 	}
-	om := h.model("authentik_outposts.outpost")
+	om := h.e.Registry.MustModel("authentik_outposts.outpost")
 	row, err := h.visibleRow(r.Context(), p, om, chi.URLParam(r, "uuid"))
 	if err != nil {
 		return err
 	}
 	states := []any{}
-	if managed, _ := row[col(om, "managed")].(string); managed == outposts.EmbeddedManaged {
+	if managed, _ := row[om.MustColumn("managed")].(string); managed == outposts.EmbeddedManaged {
 		states = append(states, h.selfState())
 	}
 	api.WriteJSON(w, http.StatusOK, states)

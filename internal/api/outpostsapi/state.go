@@ -45,12 +45,12 @@ var (
 )
 
 func (h *handler) state(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := api.Caller(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	base := h.model("authentik_outposts.outpostserviceconnection")
+	base := h.e.Registry.MustModel("authentik_outposts.outpostserviceconnection")
 	row, err := h.visibleRow(ctx, p, base, chi.URLParam(r, "uuid"))
 	if err != nil {
 		return err
@@ -87,8 +87,8 @@ type DockerTarget struct {
 }
 
 func (h *handler) dockerTarget(ctx context.Context, pk any) (DockerTarget, error) {
-	dm := h.model("authentik_outposts.dockerserviceconnection")
-	km := h.model("authentik_crypto.certificatekeypair")
+	dm := h.e.Registry.MustModel("authentik_outposts.dockerserviceconnection")
+	km := h.e.Registry.MustModel("authentik_crypto.certificatekeypair")
 	var t DockerTarget
 	err := h.e.Store.View(ctx, func(tx store.Tx) error {
 		rows, err := tx.Select(ctx, store.Query{Table: dm.Table, Where: store.Eq(dm.PKColumn, pk), Limit: 1})
@@ -96,8 +96,8 @@ func (h *handler) dockerTarget(ctx context.Context, pk any) (DockerTarget, error
 			return fmt.Errorf("load docker connection %v: %w", pk, err)
 		}
 		row := rows[0]
-		t.URL, _ = row[col(dm, "url")].(string)
-		t.Local, _ = row[col(dm, "local")].(bool)
+		t.URL, _ = row[dm.MustColumn("url")].(string)
+		t.Local, _ = row[dm.MustColumn("local")].(bool)
 		load := func(ref any) (store.Row, error) {
 			if ref == nil {
 				return nil, nil
@@ -108,16 +108,16 @@ func (h *handler) dockerTarget(ctx context.Context, pk any) (DockerTarget, error
 			}
 			return kps[0], nil
 		}
-		if kp, err := load(row[col(dm, "tls_verification")]); err != nil {
+		if kp, err := load(row[dm.MustColumn("tls_verification")]); err != nil {
 			return fmt.Errorf("load verification certificate: %w", err)
 		} else if kp != nil {
-			t.CA, _ = kp[col(km, "certificate_data")].(string)
+			t.CA, _ = kp[km.MustColumn("certificate_data")].(string)
 		}
-		if kp, err := load(row[col(dm, "tls_authentication")]); err != nil {
+		if kp, err := load(row[dm.MustColumn("tls_authentication")]); err != nil {
 			return fmt.Errorf("load authentication certificate: %w", err)
 		} else if kp != nil {
-			t.ClientCert, _ = kp[col(km, "certificate_data")].(string)
-			t.ClientKey, _ = kp[col(km, "key_data")].(string)
+			t.ClientCert, _ = kp[km.MustColumn("certificate_data")].(string)
+			t.ClientKey, _ = kp[km.MustColumn("key_data")].(string)
 		}
 		return nil
 	})
@@ -233,7 +233,7 @@ type KubernetesTarget struct {
 }
 
 func (h *handler) kubernetesTarget(ctx context.Context, pk any) (KubernetesTarget, error) {
-	km := h.model("authentik_outposts.kubernetesserviceconnection")
+	km := h.e.Registry.MustModel("authentik_outposts.kubernetesserviceconnection")
 	var t KubernetesTarget
 	err := h.e.Store.View(ctx, func(tx store.Tx) error {
 		rows, err := tx.Select(ctx, store.Query{Table: km.Table, Where: store.Eq(km.PKColumn, pk), Limit: 1})
@@ -241,9 +241,9 @@ func (h *handler) kubernetesTarget(ctx context.Context, pk any) (KubernetesTarge
 			return fmt.Errorf("load kubernetes connection %v: %w", pk, err)
 		}
 		row := rows[0]
-		t.Local, _ = row[col(km, "local")].(bool)
-		t.VerifySSL, _ = row[col(km, "verify_ssl")].(bool)
-		if raw, ok := row[col(km, "kubeconfig")].(json.RawMessage); ok {
+		t.Local, _ = row[km.MustColumn("local")].(bool)
+		t.VerifySSL, _ = row[km.MustColumn("verify_ssl")].(bool)
+		if raw, ok := row[km.MustColumn("kubeconfig")].(json.RawMessage); ok {
 			// A kubeconfig that is not an object leaves the target empty,
 			// which probes as unhealthy.
 			_ = json.Unmarshal(raw, &t.Kubeconfig)

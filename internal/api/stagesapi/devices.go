@@ -28,7 +28,7 @@ var deviceKinds = []struct{ model, class string }{
 
 // ownDevices lists the caller's confirmed devices of every kind.
 func (h *handler) ownDevices(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := api.Caller(r)
 	if err != nil {
 		return err
 	}
@@ -54,13 +54,13 @@ func (h *handler) writeDevices(w http.ResponseWriter, ctx context.Context, user 
 	out := []any{}
 	err := h.e.Store.View(ctx, func(tx store.Tx) error {
 		for _, kind := range deviceKinds {
-			m := h.model(kind.model)
+			m := h.e.Registry.MustModel(kind.model)
 			var conds []store.Cond
 			if user != nil {
-				conds = append(conds, store.Eq(col(m, "user"), *user))
+				conds = append(conds, store.Eq(m.MustColumn("user"), *user))
 			}
 			if confirmed != nil {
-				conds = append(conds, store.Eq(col(m, "confirmed"), *confirmed))
+				conds = append(conds, store.Eq(m.MustColumn("confirmed"), *confirmed))
 			}
 			q := store.Query{Table: m.Table, OrderBy: []store.Order{{Column: m.PKColumn}}}
 			if len(conds) > 0 {
@@ -71,13 +71,13 @@ func (h *handler) writeDevices(w http.ResponseWriter, ctx context.Context, user 
 				return fmt.Errorf("list %s: %w", m.Name, err)
 			}
 			for _, row := range rows {
-				c, _ := row[col(m, "confirmed")].(bool)
+				c, _ := row[m.MustColumn("confirmed")].(bool)
 				out = append(out, map[string]any{
 					"verbose_name":        m.VerboseName,
 					"verbose_name_plural": m.VerboseNamePlural,
 					"meta_model_name":     m.Name,
 					"pk":                  devicePK(row[m.PKColumn]),
-					"name":                row[col(m, "name")],
+					"name":                row[m.MustColumn("name")],
 					"type":                m.App() + "." + kind.class,
 					"confirmed":           c,
 				})

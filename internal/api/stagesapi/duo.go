@@ -185,7 +185,7 @@ func (c *duoClient) users(ctx context.Context) ([]duoUser, error) {
 
 // duoStage loads a Duo stage by the {stage_uuid} parameter.
 func (h *handler) duoStage(ctx context.Context, r *http.Request) (store.Row, error) {
-	sm := h.model("authentik_stages_authenticator_duo.authenticatorduostage")
+	sm := h.e.Registry.MustModel("authentik_stages_authenticator_duo.authenticatorduostage")
 	var stage store.Row
 	err := h.e.Store.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -196,14 +196,14 @@ func (h *handler) duoStage(ctx context.Context, r *http.Request) (store.Row, err
 }
 
 func (h *handler) duoField(stage store.Row, field string) string {
-	s, _ := stage[col(h.model("authentik_stages_authenticator_duo.authenticatorduostage"), field)].(string)
+	s, _ := stage[h.e.Registry.MustModel("authentik_stages_authenticator_duo.authenticatorduostage").MustColumn(field)].(string)
 	return s
 }
 
 // duoEnrollmentStatus asks Duo whether the enrollment the caller's session
 // holds has been completed on the phone.
 func (h *handler) duoEnrollmentStatus(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := api.Caller(r)
 	if err != nil {
 		return err
 	}
@@ -241,16 +241,16 @@ func (h *handler) sessionValue(ctx context.Context, sessionKey, key string) (map
 	if sessionKey == "" {
 		return nil, nil
 	}
-	sm := h.model("authentik_core.authenticatedsession")
+	sm := h.e.Registry.MustModel("authentik_core.authenticatedsession")
 	var data map[string]any
 	err := h.e.Store.View(ctx, func(tx store.Tx) error {
-		rows, err := tx.Select(ctx, store.Query{Table: sm.Table, Columns: []string{col(sm, "session_data")},
-			Where: store.Eq(col(sm, "session_key"), sessionKey), Limit: 1})
+		rows, err := tx.Select(ctx, store.Query{Table: sm.Table, Columns: []string{sm.MustColumn("session_data")},
+			Where: store.Eq(sm.MustColumn("session_key"), sessionKey), Limit: 1})
 		if err != nil {
 			return fmt.Errorf("load session: %w", err)
 		}
 		if len(rows) > 0 {
-			data = jsonObject(rows[0][col(sm, "session_data")])
+			data = jsonObject(rows[0][sm.MustColumn("session_data")])
 		}
 		return nil
 	})
@@ -265,7 +265,7 @@ func (h *handler) sessionValue(ctx context.Context, sessionKey, key string) (map
 // seeing users, then the stage itself.
 func (h *handler) duoImportAccess(r *http.Request) (store.Row, error) {
 	ctx := r.Context()
-	p, err := caller(r)
+	p, err := api.Caller(r)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +278,7 @@ func (h *handler) duoImportAccess(r *http.Request) (store.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	sm := h.model("authentik_stages_authenticator_duo.authenticatorduostage")
+	sm := h.e.Registry.MustModel("authentik_stages_authenticator_duo.authenticatorduostage")
 	if !p.Subject.HasOn("authentik_stages_authenticator_duo.view_authenticatorduostage", engine.PKText(stage[sm.PKColumn])) {
 		return nil, notFound()
 	}
@@ -302,10 +302,10 @@ func (h *handler) duoImportManual(w http.ResponseWriter, r *http.Request) error 
 		return verr
 	}
 	ctx := r.Context()
-	sm := h.model("authentik_stages_authenticator_duo.authenticatorduostage")
-	um := h.model("authentik_core.user")
+	sm := h.e.Registry.MustModel("authentik_stages_authenticator_duo.authenticatorduostage")
+	um := h.e.Registry.MustModel("authentik_core.user")
 	err = h.e.Store.Update(ctx, func(tx store.Tx) error {
-		users, err := tx.Select(ctx, store.Query{Table: um.Table, Where: store.Eq(col(um, "username"), body["username"]), Limit: 1})
+		users, err := tx.Select(ctx, store.Query{Table: um.Table, Where: store.Eq(um.MustColumn("username"), body["username"]), Limit: 1})
 		if err != nil {
 			return fmt.Errorf("load user: %w", err)
 		}
@@ -351,8 +351,8 @@ func (h *handler) duoImportAutomatic(w http.ResponseWriter, r *http.Request) err
 		}
 		return err
 	}
-	sm := h.model("authentik_stages_authenticator_duo.authenticatorduostage")
-	um := h.model("authentik_core.user")
+	sm := h.e.Registry.MustModel("authentik_stages_authenticator_duo.authenticatorduostage")
+	um := h.e.Registry.MustModel("authentik_core.user")
 	count := 0
 	err = h.e.Store.Update(ctx, func(tx store.Tx) error {
 		count = 0
@@ -360,7 +360,7 @@ func (h *handler) duoImportAutomatic(w http.ResponseWriter, r *http.Request) err
 			if du.Username == "" || du.UserID == "" {
 				continue
 			}
-			users, err := tx.Select(ctx, store.Query{Table: um.Table, Where: store.Eq(col(um, "username"), du.Username), Limit: 1})
+			users, err := tx.Select(ctx, store.Query{Table: um.Table, Where: store.Eq(um.MustColumn("username"), du.Username), Limit: 1})
 			if err != nil {
 				return fmt.Errorf("load user %q: %w", du.Username, err)
 			}
@@ -387,9 +387,9 @@ func (h *handler) duoImportAutomatic(w http.ResponseWriter, r *http.Request) err
 // createDuoDevice adds a confirmed imported device unless the user already
 // has one with that Duo user id on the stage.
 func (h *handler) createDuoDevice(ctx context.Context, tx store.Tx, stagePK, userPK any, duoUserID string) (bool, error) {
-	dm := h.model("authentik_stages_authenticator_duo.duodevice")
-	n, err := tx.Count(ctx, store.Query{Table: dm.Table, Where: store.And(store.Eq(col(dm, "duo_user_id"), duoUserID),
-		store.Eq(col(dm, "user"), userPK), store.Eq(col(dm, "stage"), stagePK))})
+	dm := h.e.Registry.MustModel("authentik_stages_authenticator_duo.duodevice")
+	n, err := tx.Count(ctx, store.Query{Table: dm.Table, Where: store.And(store.Eq(dm.MustColumn("duo_user_id"), duoUserID),
+		store.Eq(dm.MustColumn("user"), userPK), store.Eq(dm.MustColumn("stage"), stagePK))})
 	if err != nil {
 		return false, fmt.Errorf("look up duo device: %w", err)
 	}

@@ -80,7 +80,7 @@ func templateChoices() []templateChoice {
 }
 
 func (h *handler) emailTemplates(w http.ResponseWriter, r *http.Request) error {
-	if _, err := caller(r); err != nil {
+	if _, err := api.Caller(r); err != nil {
 		return err
 	}
 	out := []any{}
@@ -178,10 +178,10 @@ func plainText(body string) string {
 
 // stageEmailSettings are the SMTP settings and sender an email stage uses.
 func (h *handler) stageEmailSettings(stage store.Row) (notify.EmailSettings, string, error) {
-	m := h.model("authentik_stages_email.emailstage")
-	str := func(f string) string { s, _ := stage[col(m, f)].(string); return s }
-	num := func(f string) int64 { n, _ := stage[col(m, f)].(int64); return n }
-	flag := func(f string) bool { b, _ := stage[col(m, f)].(bool); return b }
+	m := h.e.Registry.MustModel("authentik_stages_email.emailstage")
+	str := func(f string) string { s, _ := stage[m.MustColumn(f)].(string); return s }
+	num := func(f string) int64 { n, _ := stage[m.MustColumn(f)].(int64); return n }
+	flag := func(f string) bool { b, _ := stage[m.MustColumn(f)].(bool); return b }
 	if flag("use_global_settings") {
 		if GlobalEmail == nil || GlobalEmail.Host == "" {
 			return notify.EmailSettings{}, "", engine.Invalid("email_stage", "The email stage uses the global email settings, but none are configured.")
@@ -205,12 +205,12 @@ func (h *handler) recoveryEmail(w http.ResponseWriter, r *http.Request) error {
 	if stageID == "" {
 		return engine.Invalid("email_stage", "This field is required.")
 	}
-	p, err := caller(r)
+	p, err := api.Caller(r)
 	if err != nil {
 		return err
 	}
-	um := h.model("authentik_core.user")
-	sm := h.model("authentik_stages_email.emailstage")
+	um := h.e.Registry.MustModel("authentik_core.user")
+	sm := h.e.Registry.MustModel("authentik_stages_email.emailstage")
 	var (
 		msg      *notify.EmailMessage
 		settings notify.EmailSettings
@@ -228,7 +228,7 @@ func (h *handler) recoveryEmail(w http.ResponseWriter, r *http.Request) error {
 		if !p.Subject.HasOn("authentik_stages_email.view_emailstage", engine.PKText(stage[sm.PKColumn])) {
 			return notFound()
 		}
-		email, _ := user[col(um, "email")].(string)
+		email, _ := user[um.MustColumn("email")].(string)
 		if email == "" {
 			return engine.Invalid("", "The user has no email address.")
 		}
@@ -241,16 +241,16 @@ func (h *handler) recoveryEmail(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		tokenPK = rt.TokenPK
-		tmpl, _ := stage[col(sm, "template")].(string)
-		body, err := renderEmail(tmpl, emailData{URL: rt.Link, Username: fmt.Sprint(user[col(um, "username")]),
-			Name: fmt.Sprint(user[col(um, "name")]), Email: email, Expires: rt.Expires})
+		tmpl, _ := stage[sm.MustColumn("template")].(string)
+		body, err := renderEmail(tmpl, emailData{URL: rt.Link, Username: fmt.Sprint(user[um.MustColumn("username")]),
+			Name: fmt.Sprint(user[um.MustColumn("name")]), Email: email, Expires: rt.Expires})
 		if errors.Is(err, errUnknownTemplate) {
 			return engine.Invalid("email_stage", fmt.Sprintf("Invalid template '%s' specified.", tmpl))
 		}
 		if err != nil {
 			return err
 		}
-		subject, _ := stage[col(sm, "subject")].(string)
+		subject, _ := stage[sm.MustColumn("subject")].(string)
 		msg = &notify.EmailMessage{From: from, To: []string{email}, Subject: subject, HTML: body, Text: plainText(body)}
 		return nil
 	})
@@ -259,7 +259,7 @@ func (h *handler) recoveryEmail(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := notify.SendMail(ctx, settings, msg, h.e.Now()); err != nil {
 		// The link was never delivered: take its token back.
-		tm := h.model("authentik_core.token")
+		tm := h.e.Registry.MustModel("authentik_core.token")
 		if derr := h.e.Store.Update(ctx, func(tx store.Tx) error {
 			_, err := tx.DeleteWhere(ctx, tm.Table, store.Eq(tm.PKColumn, tokenPK))
 			return err

@@ -18,15 +18,15 @@ import (
 // application. Events store a uuid pk as 32 hex digits (Python's
 // uuid.hex); the dashed form is matched too.
 func (h *handler) applicationMetrics(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := api.Caller(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	am := h.model("authentik_core.application")
+	am := h.e.Registry.MustModel("authentik_core.application")
 	var coords []any
 	err = h.e.Store.View(ctx, func(tx store.Tx) error {
-		rows, err := tx.Select(ctx, store.Query{Table: am.Table, Where: store.Eq(col(am, "slug"), chi.URLParam(r, "slug")), Limit: 1})
+		rows, err := tx.Select(ctx, store.Query{Table: am.Table, Where: store.Eq(am.MustColumn("slug"), chi.URLParam(r, "slug")), Limit: 1})
 		if err != nil {
 			return fmt.Errorf("load application: %w", err)
 		}

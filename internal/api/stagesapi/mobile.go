@@ -49,7 +49,7 @@ func (h *handler) mobile(next func(w http.ResponseWriter, r *http.Request, devic
 		}
 		token = strings.TrimSpace(token)
 		ctx := r.Context()
-		dm := h.model("authentik_stages_authenticator_mobile.mobiledevice")
+		dm := h.e.Registry.MustModel("authentik_stages_authenticator_mobile.mobiledevice")
 		id := chi.URLParam(r, "uuid")
 		var device store.Row
 		err := h.e.Store.View(ctx, func(tx store.Tx) error {
@@ -64,7 +64,7 @@ func (h *handler) mobile(next func(w http.ResponseWriter, r *http.Request, devic
 		if err != nil {
 			return err
 		}
-		deviceID, _ := device[col(dm, "device_id")].(string)
+		deviceID, _ := device[dm.MustColumn("device_id")].(string)
 		want := MobileDeviceToken(h.s.Config.SecretKey, engine.PKText(device[dm.PKColumn]), deviceID)
 		if subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
 			return api.Errorf(http.StatusForbidden, detailBadToken)
@@ -86,7 +86,7 @@ func (h *handler) mobileValidated(r *http.Request, schema string) (engine.Object
 }
 
 func (h *handler) updateDevice(ctx context.Context, device store.Row, set store.Row) error {
-	dm := h.model("authentik_stages_authenticator_mobile.mobiledevice")
+	dm := h.e.Registry.MustModel("authentik_stages_authenticator_mobile.mobiledevice")
 	return h.e.Store.Update(ctx, func(tx store.Tx) error {
 		if _, err := tx.UpdateWhere(ctx, dm.Table, store.Eq(dm.PKColumn, device[dm.PKColumn]), set); err != nil {
 			return fmt.Errorf("update mobile device: %w", err)
@@ -101,8 +101,8 @@ func (h *handler) mobileCheckIn(w http.ResponseWriter, r *http.Request, device s
 	if err != nil {
 		return err
 	}
-	dm := h.model("authentik_stages_authenticator_mobile.mobiledevice")
-	if err := h.updateDevice(r.Context(), device, store.Row{col(dm, "state"): map[string]any(body)}); err != nil {
+	dm := h.e.Registry.MustModel("authentik_stages_authenticator_mobile.mobiledevice")
+	if err := h.updateDevice(r.Context(), device, store.Row{dm.MustColumn("state"): map[string]any(body)}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -123,9 +123,9 @@ func (h *handler) mobileEnrollmentCallback(w http.ResponseWriter, r *http.Reques
 	}
 	deviceUID, _ := body["device_uid"].(string)
 	ctx := r.Context()
-	dm := h.model("authentik_stages_authenticator_mobile.mobiledevice")
+	dm := h.e.Registry.MustModel("authentik_stages_authenticator_mobile.mobiledevice")
 	err = h.e.Store.Update(ctx, func(tx store.Tx) error {
-		n, err := tx.Count(ctx, store.Query{Table: dm.Table, Where: store.And(store.Eq(col(dm, "device_id"), deviceUID),
+		n, err := tx.Count(ctx, store.Query{Table: dm.Table, Where: store.And(store.Eq(dm.MustColumn("device_id"), deviceUID),
 			store.NotCond{Cond: store.Eq(dm.PKColumn, device[dm.PKColumn])})})
 		if err != nil {
 			return fmt.Errorf("check device id: %w", err)
@@ -134,7 +134,7 @@ func (h *handler) mobileEnrollmentCallback(w http.ResponseWriter, r *http.Reques
 			return engine.Invalid("device_uid", "Another device is enrolled with this id.")
 		}
 		_, err = tx.UpdateWhere(ctx, dm.Table, store.Eq(dm.PKColumn, device[dm.PKColumn]),
-			store.Row{col(dm, "name"): hostname, col(dm, "confirmed"): true, col(dm, "device_id"): deviceUID})
+			store.Row{dm.MustColumn("name"): hostname, dm.MustColumn("confirmed"): true, dm.MustColumn("device_id"): deviceUID})
 		if err != nil {
 			return fmt.Errorf("enroll mobile device: %w", err)
 		}
@@ -149,9 +149,9 @@ func (h *handler) mobileEnrollmentCallback(w http.ResponseWriter, r *http.Reques
 
 // mobileEnrollmentStatus tells the app whether enrollment has completed.
 func (h *handler) mobileEnrollmentStatus(w http.ResponseWriter, r *http.Request, device store.Row) error {
-	dm := h.model("authentik_stages_authenticator_mobile.mobiledevice")
+	dm := h.e.Registry.MustModel("authentik_stages_authenticator_mobile.mobiledevice")
 	status := "waiting"
-	if confirmed, _ := device[col(dm, "confirmed")].(bool); confirmed {
+	if confirmed, _ := device[dm.MustColumn("confirmed")].(bool); confirmed {
 		status = "success"
 	}
 	api.WriteJSON(w, http.StatusOK, map[string]any{"status": status})
@@ -164,8 +164,8 @@ func (h *handler) mobileSetNotificationKey(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	dm := h.model("authentik_stages_authenticator_mobile.mobiledevice")
-	if err := h.updateDevice(r.Context(), device, store.Row{col(dm, "firebase_token"): body["firebase_key"]}); err != nil {
+	dm := h.e.Registry.MustModel("authentik_stages_authenticator_mobile.mobiledevice")
+	if err := h.updateDevice(r.Context(), device, store.Row{dm.MustColumn("firebase_token"): body["firebase_key"]}); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -236,7 +236,7 @@ func (h *handler) mobileReceiveResponse(w http.ResponseWriter, r *http.Request, 
 		return err
 	}
 	ctx := r.Context()
-	dm := h.model("authentik_stages_authenticator_mobile.mobiledevice")
+	dm := h.e.Registry.MustModel("authentik_stages_authenticator_mobile.mobiledevice")
 	txID, _ := body["tx_id"].(string)
 	parsed, err := uuid.Parse(txID)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/expression"
 	"github.com/akgo/akgo/internal/policies"
-	"github.com/akgo/akgo/internal/registry"
 )
 
 type handler struct {
@@ -37,26 +36,6 @@ func Register(s *api.Server) {
 	s.Register("authenticators_mobile_enrollment_status_create", h.mobile(h.mobileEnrollmentStatus))
 	s.Register("authenticators_mobile_receive_response_create", h.mobile(h.mobileReceiveResponse))
 	s.Register("authenticators_mobile_set_notification_key_create", h.mobile(h.mobileSetNotificationKey))
-}
-
-func (h *handler) model(name string) *registry.Model {
-	m, ok := h.e.Registry.Model(name)
-	if !ok {
-		panic("stagesapi: model " + name + " is not registered")
-	}
-	return m
-}
-
-func col(m *registry.Model, field string) string {
-	return m.MustColumn(field)
-}
-
-func caller(r *http.Request) (*api.Principal, error) {
-	p, ok := api.PrincipalFrom(r.Context())
-	if !ok {
-		return nil, api.Errorf(http.StatusForbidden, "Authentication credentials were not provided.")
-	}
-	return p, nil
 }
 
 func notFound() error { return &engine.NotFoundError{Detail: "Not found."} }

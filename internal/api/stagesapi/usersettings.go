@@ -30,20 +30,20 @@ var configurableStages = []struct {
 
 // stageSettings lists the settings entries of every configurable stage.
 func (h *handler) stageSettings(w http.ResponseWriter, r *http.Request) error {
-	if _, err := caller(r); err != nil {
+	if _, err := api.Caller(r); err != nil {
 		return err
 	}
 	ctx := r.Context()
 	out := []any{}
 	err := h.e.Store.View(ctx, func(tx store.Tx) error {
 		for _, kind := range configurableStages {
-			m := h.model(kind.model)
-			rows, err := tx.Select(ctx, store.Query{Table: m.Table, OrderBy: []store.Order{{Column: col(m, "name")}}})
+			m := h.e.Registry.MustModel(kind.model)
+			rows, err := tx.Select(ctx, store.Query{Table: m.Table, OrderBy: []store.Order{{Column: m.MustColumn("name")}}})
 			if err != nil {
 				return fmt.Errorf("list %s: %w", m.Name, err)
 			}
 			for _, row := range rows {
-				flow := row[col(m, "configure_flow")]
+				flow := row[m.MustColumn("configure_flow")]
 				if kind.needsFlow && flow == nil {
 					continue
 				}
@@ -73,20 +73,20 @@ func (h *handler) stageSettings(w http.ResponseWriter, r *http.Request) error {
 // sourceSettings lists the connection settings of the enabled sources
 // whose policies let the caller in, by name. LDAP sources have none.
 func (h *handler) sourceSettings(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := api.Caller(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	sm := h.model("authentik_core.source")
+	sm := h.e.Registry.MustModel("authentik_core.source")
 	type candidate struct {
 		pbm   string
 		entry map[string]any
 	}
 	var candidates []candidate
 	err = h.e.Store.View(ctx, func(tx store.Tx) error {
-		rows, err := tx.Select(ctx, store.Query{Table: sm.Table, Where: store.Eq(col(sm, "enabled"), true),
-			OrderBy: []store.Order{{Column: col(sm, "name")}, {Column: sm.PKColumn}}})
+		rows, err := tx.Select(ctx, store.Query{Table: sm.Table, Where: store.Eq(sm.MustColumn("enabled"), true),
+			OrderBy: []store.Order{{Column: sm.MustColumn("name")}, {Column: sm.PKColumn}}})
 		if err != nil {
 			return fmt.Errorf("list sources: %w", err)
 		}
@@ -139,21 +139,21 @@ func (h *handler) sourceEntry(ctx context.Context, tx store.Tx, kind string, pk 
 		entry["component"] = "ak-user-settings-source-oauth"
 		entry["configure_url"] = "/source/oauth/login/" + slug + "/"
 		if icon == "" {
-			m := h.model(kind)
+			m := h.e.Registry.MustModel(kind)
 			row, err := h.concrete(ctx, tx, kind, pk)
 			if err != nil {
 				return nil, err
 			}
-			icon = "/static/authentik/sources/" + fmt.Sprint(row[col(m, "provider_type")]) + ".svg"
+			icon = "/static/authentik/sources/" + fmt.Sprint(row[m.MustColumn("provider_type")]) + ".svg"
 		}
 	case "authentik_sources_plex.plexsource":
-		m := h.model(kind)
+		m := h.e.Registry.MustModel(kind)
 		row, err := h.concrete(ctx, tx, kind, pk)
 		if err != nil {
 			return nil, err
 		}
 		entry["component"] = "ak-user-settings-source-plex"
-		entry["configure_url"] = row[col(m, "client_id")]
+		entry["configure_url"] = row[m.MustColumn("client_id")]
 		if icon == "" {
 			icon = "/static/authentik/sources/plex.svg"
 		}
@@ -172,7 +172,7 @@ func (h *handler) sourceEntry(ctx context.Context, tx store.Tx, kind string, pk 
 
 // concrete loads a source's row of its own kind.
 func (h *handler) concrete(ctx context.Context, tx store.Tx, kind string, pk any) (store.Row, error) {
-	m := h.model(kind)
+	m := h.e.Registry.MustModel(kind)
 	rows, err := tx.Select(ctx, store.Query{Table: m.Table, Where: store.Eq(m.PKColumn, pk), Limit: 1})
 	if err != nil {
 		return nil, fmt.Errorf("load %s %v: %w", kind, pk, err)
