@@ -28,7 +28,7 @@ func (e *Engine) ZeroFields() []string {
 			seen[key] = true
 			f, _ := m.Field(name)
 			switch {
-			case e.Hooks.compute(m.Name, f, name) != nil:
+			case e.Hooks.compute(ep.Schema, m.Name, f, name) != nil:
 			case name == "pk" || name == m.PKColumn:
 			case f != nil && f.Stored() && f.Computed == "":
 			case f != nil && f.M2M != "":

@@ -47,9 +47,13 @@ func NewHooks() *Hooks {
 	return &Hooks{HiddenRows: map[string]store.Cond{}, Display: map[string]func(*registry.Model, store.Row) string{}, Compute: map[string]ComputeFunc{}, BeforeWrite: map[string][]WriteFunc{}, Filters: map[string]FilterFunc{}}
 }
 
-// compute finds the hook of a field: by "model.field", then by the hook
-// name the registry gives the field, then by "*.field".
-func (h *Hooks) compute(model string, f *registry.Field, field string) ComputeFunc {
+// compute finds the hook of a field: by "Schema.field" (a field one
+// serializer renders differently), "model.field", the hook name the
+// registry gives the field, then "*.field".
+func (h *Hooks) compute(schema, model string, f *registry.Field, field string) ComputeFunc {
+	if fn, ok := h.Compute[schema+"."+field]; ok && schema != "" {
+		return fn
+	}
 	if fn, ok := h.Compute[model+"."+field]; ok {
 		return fn
 	}

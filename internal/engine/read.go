@@ -579,7 +579,7 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 			continue
 		}
 		f, _ := m.Field(name)
-		if hook := e.Hooks.compute(m.Name, f, name); hook != nil && (f == nil || !f.Hidden) {
+		if hook := e.Hooks.compute(schemaName, m.Name, f, name); hook != nil && (f == nil || !f.Hidden) {
 			for i, r := range rows {
 				v, err := hook(ctx, tx, m, r, out[i])
 				if err != nil {
@@ -617,6 +617,13 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 					v = fmt.Sprint(v)
 				}
 				out[i][name] = v
+			}
+			continue
+		}
+		if _, isM2M := e.joinOf(m, f); isM2M && nestedItems(prop) {
+			// A set the serializer nests (Prompt.promptstage_set).
+			if err := e.nested(ctx, tx, m, f, prop, rows, out, name, depth); err != nil {
+				return nil, fmt.Errorf("%s.%s: %w", m.Name, name, err)
 			}
 			continue
 		}
@@ -914,4 +921,9 @@ func (e *Engine) m2mOwner(m *registry.Model, f *registry.Field) *registry.Model 
 		cur = am
 	}
 	return owner
+}
+
+// nestedItems reports an array of nested serializer objects.
+func nestedItems(p *openapi3.Schema) bool {
+	return p.Type.Is("array") && p.Items != nil && p.Items.Ref != "" && p.Items.Value != nil && p.Items.Value.Type.Is("object")
 }

@@ -261,6 +261,10 @@ func (e *Engine) rowFromBody(m *registry.Model, schemaName string, body Object, 
 			continue
 		}
 		v, given := body[f.Name]
+		if _, isM2M := e.Join(m, f); isM2M && nestedItems(sch.Properties[f.Name].Value) {
+			// Nested serializers are not writable (DRF refuses them).
+			continue
+		}
 		if j, isM2M := e.Join(m, f); isM2M {
 			if given {
 				list, _ := v.([]any)

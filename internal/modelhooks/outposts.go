@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/events"
 	"github.com/akgo/akgo/internal/registry"
 	"github.com/akgo/akgo/internal/store"
 )
@@ -92,6 +93,11 @@ func (h *hooks) outposts() {
 			}
 		}
 		return OIDCConfiguration(engine.BaseURLFrom(ctx), str(slug), alg, names), nil
+	})
+	// The outpost view shows the proxy provider's token validity in
+	// seconds; the provider endpoint shows authentik's timedelta string.
+	h.compute("ProxyOutpostConfig.access_token_validity", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
+		return events.ParseRetention(str(row[col(m, "access_token_validity")])).Seconds(), nil
 	})
 	tokens := h.model("authentik_stages_authenticator_static.statictoken")
 	h.compute("authentik_stages_authenticator_static.staticdevice.token_set", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {

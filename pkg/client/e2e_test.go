@@ -347,10 +347,7 @@ func TestEndToEndEveryModel(t *testing.T) {
 // knownServerBugs are the operations whose akserver responses do not
 // match the schema, so the typed client (rightly) cannot decode them. The
 // test fails once one decodes, so the list shrinks as akserver is fixed.
-var knownServerBugs = map[string]string{
-	"outposts_proxy_list":        "ProxyOutpostConfig.access_token_validity is a string, the schema says number (seconds)",
-	"stages_prompt_prompts_list": "Prompt.promptstage_set lists stage pks, the schema says Stage objects",
-}
+var knownServerBugs = map[string]string{}
 
 // sameJSON compares the server's JSON (want) with the typed client's
 // re-encoding of it (got). Two spellings of one RFC 3339 instant are
