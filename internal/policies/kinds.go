@@ -80,14 +80,15 @@ func expressionPolicy(ctx context.Context, e *Engine, p *policy, req *Request) (
 	return res, nil
 }
 
-// eventMatcherPolicy passes when every configured criterion matches the
-// event in the context ("event"); unset criteria are ignored.
+// eventMatcherPolicy passes as soon as one configured criterion matches
+// the event in the context ("event"), checked in authentik 2023.10's order
+// (action, client IP, app, model); with none matching (or none set) it
+// fails. Notification rules rely on this "any" semantics.
 func eventMatcherPolicy(ctx context.Context, e *Engine, p *policy, req *Request) (Result, error) {
 	event, ok := req.Context["event"].(map[string]any)
 	if !ok {
 		return Result{Passing: false}, nil
 	}
-	res := Result{Passing: true}
 	checks := []struct {
 		field, msg string
 		got        func() string
@@ -101,16 +102,20 @@ func eventMatcherPolicy(ctx context.Context, e *Engine, p *policy, req *Request)
 			return fmt.Sprintf("%v.%v", pyNone(model["app"]), pyNone(model["model_name"]))
 		}},
 	}
+	res := Result{}
 	for _, c := range checks {
 		want, set := p.value(c.field).(string)
-		if !set {
+		if !set || want == "" {
 			continue
 		}
-		got := c.got()
-		res.Passing = res.Passing && want == got
-		res.Messages = append(res.Messages, c.msg)
+		matched := want == c.got()
 		res.LogMessages = append(res.LogMessages, logEntry("debug", "Event matcher check result",
-			map[string]any{"checker": "passes_" + c.field, "result": want == got}))
+			map[string]any{"checker": "passes_" + c.field, "result": matched}))
+		if matched {
+			res.Passing = true
+			res.Messages = []string{c.msg}
+			return res, nil
+		}
 	}
 	return res, nil
 }
