@@ -63,7 +63,7 @@ func TestAuthorizationEveryModel(t *testing.T) {
 
 			// Global view: sees everything, may not change.
 			gPK, global := bh.UserWithToken(name + "-global")
-			grant(t, &bh, gPK, []string{appLabel(model) + ".view_" + modelName(model)}, "", "")
+			bh.Grant(gPK, []string{appLabel(model) + ".view_" + modelName(model)}, "", "")
 			got := ids(bh.DoAs(global, http.MethodGet, ep.Path+"?page_size=1000", nil).Expect(t, http.StatusOK).Object(), ep)
 			if !got[xID] || !got[yID] {
 				t.Errorf("global viewer lists %v, want %s and %s", got, xID, yID)
@@ -73,7 +73,7 @@ func TestAuthorizationEveryModel(t *testing.T) {
 
 			// Object permissions: view and change on x only.
 			oPK, object := bh.UserWithToken(name + "-object")
-			grant(t, &bh, oPK, []string{appLabel(model) + ".view_" + modelName(model), appLabel(model) + ".change_" + modelName(model)}, model, xPK)
+			bh.Grant(oPK, []string{appLabel(model) + ".view_" + modelName(model), appLabel(model) + ".change_" + modelName(model)}, model, xPK)
 			got = ids(bh.DoAs(object, http.MethodGet, ep.Path, nil).Expect(t, http.StatusOK).Object(), ep)
 			if len(got) != 1 || !got[xID] {
 				t.Errorf("object viewer lists %v, want only %s", got, xID)
@@ -102,16 +102,6 @@ func pkOf(obj map[string]any) any {
 
 func appLabel(model string) string  { a, _, _ := strings.Cut(model, "."); return a }
 func modelName(model string) string { _, b, _ := strings.Cut(model, "."); return b }
-
-// grant assigns permissions to a user through the RBAC API.
-func grant(t *testing.T, h *apitest.Harness, userPK int64, perms []string, model, objectPK string) {
-	t.Helper()
-	body := map[string]any{"permissions": perms}
-	if model != "" {
-		body["model"], body["object_pk"] = model, objectPK
-	}
-	h.Do(http.MethodPost, fmt.Sprintf("/rbac/permissions/assigned_by_users/%d/assign/", userPK), body).Expect(t, http.StatusNoContent)
-}
 
 func TestRolesGrantThroughGroups(t *testing.T) {
 	h := apitest.Start(t, "sqlite")

@@ -312,3 +312,14 @@ func (h *Harness) UserWithToken(username string) (int64, string) {
 	}
 	return pk, key
 }
+
+// Grant assigns permissions to a user through the RBAC API: globally, or
+// on one object when model is set.
+func (h *Harness) Grant(userPK int64, perms []string, model, objectPK string) {
+	h.T.Helper()
+	body := map[string]any{"permissions": perms}
+	if model != "" {
+		body["model"], body["object_pk"] = model, objectPK
+	}
+	h.Do(http.MethodPost, fmt.Sprintf("/rbac/permissions/assigned_by_users/%d/assign/", userPK), body).Expect(h.T, http.StatusNoContent)
+}

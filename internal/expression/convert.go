@@ -369,9 +369,9 @@ func writeRepr(b *strings.Builder, v starlark.Value, depth int) {
 	}
 	switch x := v.(type) {
 	case starlark.String:
-		b.WriteString(quotePython(string(x)))
+		b.WriteString(QuotePython(string(x)))
 	case starlark.Bytes:
-		b.WriteString("b" + quotePython(string(x)))
+		b.WriteString("b" + QuotePython(string(x)))
 	case starlark.Float:
 		b.WriteString(pyFloat(float64(x)))
 	case *starlark.List:
@@ -425,24 +425,27 @@ func writeRepr(b *strings.Builder, v starlark.Value, depth int) {
 	case *userValue, *groupValue:
 		b.WriteString("<" + v.Type() + ": " + v.String() + ">")
 	case *exceptionValue:
-		b.WriteString(x.kind + "(" + quotePython(x.msg) + ")")
+		b.WriteString(x.kind + "(" + QuotePython(x.msg) + ")")
 	default:
 		b.WriteString(v.String())
 	}
 }
 
-// quotePython quotes a string as Python's repr does: single quotes unless
-// the text holds a single quote and no double quote.
-func quotePython(s string) string {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
+// QuotePython quotes a string as Python's repr does: single quotes unless
+// the text holds a single quote and no double quote, with Python's escapes
+// for control and non-printable characters.
+func QuotePython(s string) string {
+	quote := byte('\'')
+	if strings.Contains(s, "'") && !strings.Contains(s, "\"") {
+		quote = '"'
 	}
 	var b strings.Builder
-	b.WriteByte(q)
+	b.WriteByte(quote)
 	for _, r := range s {
 		switch {
-		case r == rune(q) || r == '\\':
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == rune(quote):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case r == '\n':
@@ -453,17 +456,17 @@ func quotePython(s string) string {
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case !unicode.IsPrint(r):
-			if r > 0xffff {
-				fmt.Fprintf(&b, `\U%08x`, r)
-			} else {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			}
-		default:
+		case r < 0x80 || unicode.IsPrint(r):
 			b.WriteRune(r)
+		case r <= 0xff:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
 		}
 	}
-	b.WriteByte(q)
+	b.WriteByte(quote)
 	return b.String()
 }
 

@@ -3,11 +3,11 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/akgo/akgo/internal/expression"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 )
 
 // Summary is the notification body authentik derives from an event: the
@@ -61,7 +61,7 @@ func pyRepr(b *strings.Builder, v any) {
 			b.WriteString("False")
 		}
 	case string:
-		b.WriteString(pyString(x))
+		b.WriteString(expression.QuotePython(x))
 	case json.Number:
 		b.WriteString(pyNumber(string(x)))
 	case float64:
@@ -85,13 +85,13 @@ func pyRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyString(k))
+			b.WriteString(expression.QuotePython(k))
 			b.WriteString(": ")
 			pyRepr(b, x[k])
 		}
 		b.WriteByte('}')
 	default:
-		b.WriteString(pyString(fmt.Sprint(x)))
+		b.WriteString(expression.QuotePython(fmt.Sprint(x)))
 	}
 }
 
@@ -132,42 +132,4 @@ func pyFloat(f float64) string {
 		s += ".0"
 	}
 	return s
-}
-
-// pyString is Python's str repr: single quotes unless the text holds a
-// single quote and no double quote.
-func pyString(s string) string {
-	quote := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, "\"") {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(quote):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x80 || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
 }

@@ -1,22 +1,11 @@
 package flowsapi_test
 
 import (
-	"fmt"
 	"net/http"
 	"testing"
 
 	"github.com/akgo/akgo/internal/apitest"
 )
-
-// grant assigns permissions to a user through the RBAC API.
-func grant(t *testing.T, h *apitest.Harness, userPK int64, perms []string, model, objectPK string) {
-	t.Helper()
-	body := map[string]any{"permissions": perms}
-	if model != "" {
-		body["model"], body["object_pk"] = model, objectPK
-	}
-	h.Do(http.MethodPost, fmt.Sprintf("/rbac/permissions/assigned_by_users/%d/assign/", userPK), body).Expect(t, http.StatusNoContent)
-}
 
 // create posts a valid body for the endpoint with the given fields set.
 func create(t *testing.T, h *apitest.Harness, path string, fields map[string]any) map[string]any {
@@ -82,7 +71,7 @@ func TestDiagramRetrieve(t *testing.T) {
 			slug := authenticationFlow(t, h)
 			flowPK := h.Do(http.MethodGet, "/flows/instances/"+slug+"/", nil).Expect(t, http.StatusOK).Object()["pk"].(string)
 			viewerPK, viewer := h.UserWithToken("diagram-viewer")
-			grant(t, h, viewerPK, []string{"authentik_flows.view_flow"}, "authentik_flows.flow", flowPK)
+			h.Grant(viewerPK, []string{"authentik_flows.view_flow"}, "authentik_flows.flow", flowPK)
 			_, stranger := h.UserWithToken("diagram-stranger")
 			cases := []struct {
 				name   string
@@ -118,7 +107,7 @@ func TestExecuteRetrieve(t *testing.T) {
 	policy := create(t, h, "/policies/expression/", map[string]any{"name": "exec-deny", "expression": "ak_message(\"go away\")\nreturn False"})
 	create(t, h, "/policies/bindings/", map[string]any{"policy": policy["pk"], "target": denied["policybindingmodel_ptr_id"], "order": 0})
 	userPK, user := h.UserWithToken("exec-user")
-	grant(t, h, userPK, []string{"authentik_flows.view_flow"}, "", "")
+	h.Grant(userPK, []string{"authentik_flows.view_flow"}, "", "")
 	_, stranger := h.UserWithToken("exec-stranger")
 	cases := []struct {
 		name    string

@@ -19,11 +19,6 @@ import (
 	"github.com/akgo/akgo/internal/registry"
 )
 
-func grant(t *testing.T, h *apitest.Harness, userPK int64, perms []string) {
-	t.Helper()
-	h.Do(http.MethodPost, fmt.Sprintf("/rbac/permissions/assigned_by_users/%d/assign/", userPK), map[string]any{"permissions": perms}).Expect(t, http.StatusNoContent)
-}
-
 func TestDefaultSettings(t *testing.T) {
 	h := apitest.Start(t, "sqlite")
 	_, plain := h.UserWithToken("settings-user")
@@ -69,7 +64,7 @@ func TestHealth(t *testing.T) {
 			other := h.Do(http.MethodPost, "/outposts/instances/", map[string]any{"name": "remote", "type": "proxy",
 				"providers": []any{provider["pk"]}, "config": cfg}).Expect(t, http.StatusCreated).Object()["pk"].(string)
 			viewerPK, viewer := h.UserWithToken("health-viewer")
-			grant(t, h, viewerPK, []string{"authentik_outposts.view_outpost"})
+			h.Grant(viewerPK, []string{"authentik_outposts.view_outpost"}, "", "")
 			_, stranger := h.UserWithToken("health-stranger")
 			cases := []struct {
 				name      string
@@ -203,7 +198,7 @@ func TestServiceConnectionState(t *testing.T) {
 		return h.Do(http.MethodPost, "/outposts/service_connections/kubernetes/", body).Expect(t, http.StatusCreated).Object()["pk"].(string)
 	}
 	viewerPK, viewer := h.UserWithToken("state-viewer")
-	grant(t, h, viewerPK, []string{"authentik_outposts.view_outpostserviceconnection"})
+	h.Grant(viewerPK, []string{"authentik_outposts.view_outpostserviceconnection"}, "", "")
 	_, stranger := h.UserWithToken("state-stranger")
 	cases := []struct {
 		name    string

@@ -394,7 +394,7 @@ func pythonStr(v any) string {
 
 func pythonRepr(v any) string {
 	if s, ok := v.(string); ok {
-		return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+		return expression.QuotePython(s)
 	}
 	return pythonStr(v)
 }

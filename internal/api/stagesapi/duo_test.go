@@ -154,7 +154,7 @@ func TestDuo(t *testing.T) {
 	h.UserWithToken("duo-two")
 	session := h.NewSession(userPK)
 	importerPK, importer := h.UserWithToken("duo-importer")
-	grant(t, h, importerPK, []string{"authentik_stages_authenticator_duo.add_duodevice", "authentik_core.view_user",
+	h.Grant(importerPK, []string{"authentik_stages_authenticator_duo.add_duodevice", "authentik_core.view_user",
 		"authentik_stages_authenticator_duo.view_authenticatorduostage"}, "", "")
 	_, stranger := h.UserWithToken("duo-stranger")
 

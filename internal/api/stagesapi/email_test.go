@@ -158,8 +158,8 @@ func TestRecoveryEmail(t *testing.T) {
 			noMail := create(t, h, "/core/users/", map[string]any{"username": "nomail", "name": "No Mail", "email": ""})
 			noMailID := fmt.Sprint(int64(noMail["pk"].(float64)))
 			helperPK, helper := h.UserWithToken("helpdesk")
-			grant(t, h, helperPK, []string{"authentik_core.reset_user_password"}, "authentik_core.user", userID)
-			grant(t, h, helperPK, []string{"authentik_stages_email.view_emailstage"}, "authentik_stages_email.emailstage", stage["pk"].(string))
+			h.Grant(helperPK, []string{"authentik_core.reset_user_password"}, "authentik_core.user", userID)
+			h.Grant(helperPK, []string{"authentik_stages_email.view_emailstage"}, "authentik_stages_email.emailstage", stage["pk"].(string))
 			_, stranger := h.UserWithToken("stranger")
 			path := func(user, stage string) string {
 				return "/core/users/" + user + "/recovery_email/?email_stage=" + stage

@@ -2,7 +2,6 @@ package stagesapi_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"testing"
 
@@ -10,17 +9,6 @@ import (
 	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/store"
 )
-
-// grant assigns global permissions, or object permissions when model is
-// set, through the RBAC API.
-func grant(t *testing.T, h *apitest.Harness, userPK int64, perms []string, model, objectPK string) {
-	t.Helper()
-	body := map[string]any{"permissions": perms}
-	if model != "" {
-		body["model"], body["object_pk"] = model, objectPK
-	}
-	h.Do(http.MethodPost, fmt.Sprintf("/rbac/permissions/assigned_by_users/%d/assign/", userPK), body).Expect(t, http.StatusNoContent)
-}
 
 // create posts a valid body for the endpoint with the given fields set.
 func create(t *testing.T, h *apitest.Harness, path string, fields map[string]any) map[string]any {

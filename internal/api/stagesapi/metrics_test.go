@@ -29,10 +29,10 @@ func TestApplicationMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	viewerPK, viewer := h.UserWithToken("metrics-viewer")
-	grant(t, h, viewerPK, []string{"authentik_core.view_application"}, "authentik_core.application", app["pk"].(string))
-	grant(t, h, viewerPK, []string{"authentik_events.view_event"}, "", "")
+	h.Grant(viewerPK, []string{"authentik_core.view_application"}, "authentik_core.application", app["pk"].(string))
+	h.Grant(viewerPK, []string{"authentik_events.view_event"}, "", "")
 	noEventsPK, noEvents := h.UserWithToken("metrics-no-events")
-	grant(t, h, noEventsPK, []string{"authentik_core.view_application"}, "", "")
+	h.Grant(noEventsPK, []string{"authentik_core.view_application"}, "", "")
 	_, stranger := h.UserWithToken("metrics-stranger")
 	cases := []struct {
 		name   string
