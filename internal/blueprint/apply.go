@@ -1,0 +1,293 @@
+package blueprint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Status is what the apply did for one entry or prune.
+type Status string
+
+const (
+	StatusCreated   Status = "created"
+	StatusUpdated   Status = "updated"
+	StatusDeleted   Status = "deleted"
+	StatusUnchanged Status = "unchanged"
+	StatusSkipped   Status = "skipped"
+	StatusFailed    Status = "failed"
+)
+
+// EntryResult is the outcome of one change (Change set) or prune (Prune
+// set).
+type EntryResult struct {
+	Change *Change
+	Prune  *Prune
+	Status Status
+	// PK is the object's primary key (the created one for creates).
+	PK any
+	// Object is the object as the Target returned it (creates, updates).
+	Object Object
+	Err    error
+}
+
+// Result is what Apply did.
+type Result struct {
+	// Managed is the ownership record to store in
+	// BlueprintInstance.managed_models ("model:pk"): the objects the
+	// present/created/must_created entries now designate, plus the
+	// previously owned objects that were not deleted.
+	Managed []string
+	// Entries lists every change and prune executed, in order; after a
+	// failure it ends with the failed one.
+	Entries []EntryResult
+	// Created, Updated and Deleted count the writes done.
+	Created, Updated, Deleted int
+	// Complete is false when the apply stopped at a failure: the writes
+	// before it stay (a client-side apply is not transactional).
+	Complete bool
+}
+
+// ApplyOptions tune an apply.
+type ApplyOptions struct {
+	// Progress is called after each change and prune.
+	Progress func(EntryResult)
+}
+
+// Apply executes a plan in dependency order.
+func Apply(ctx context.Context, t Target, p *PlanResult) (*Result, error) {
+	return ApplyWith(ctx, t, p, ApplyOptions{})
+}
+
+// ApplyWith executes a plan in dependency order: each entry's tags are
+// evaluated again with the keys of the objects created so far, so
+// references to created objects carry their real keys. It stops at the
+// first failure and returns what was done up to it, with an error located
+// at the entry (and field, for validation errors).
+func ApplyWith(ctx context.Context, t Target, p *PlanResult, ao ApplyOptions) (*Result, error) {
+	if p == nil || p.pl == nil {
+		return nil, errors.New("blueprint: apply needs a plan made by Plan")
+	}
+	ap := &applier{ctx: ctx, t: t, pl: p.pl, deleted: map[string]bool{}}
+	for _, es := range p.pl.entries {
+		es.actual = nil
+	}
+	res := &Result{}
+	report := func(er EntryResult) {
+		res.Entries = append(res.Entries, er)
+		switch er.Status {
+		case StatusCreated:
+			res.Created++
+		case StatusUpdated:
+			res.Updated++
+		case StatusDeleted:
+			res.Deleted++
+		}
+		if ao.Progress != nil {
+			ao.Progress(er)
+		}
+	}
+	for _, c := range p.Changes {
+		if err := ctx.Err(); err != nil {
+			res.Managed = ap.managed(res)
+			return res, err
+		}
+		er := ap.change(c)
+		report(er)
+		if er.Err != nil {
+			res.Managed = ap.managed(res)
+			return res, er.Err
+		}
+	}
+	for _, pr := range p.Prunes {
+		if !pr.Delete {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			res.Managed = ap.managed(res)
+			return res, err
+		}
+		er := EntryResult{Prune: pr, PK: pr.PK, Status: StatusDeleted}
+		if err := t.Delete(ctx, pr.Model, pr.PK); err != nil && !errors.Is(err, ErrNotFound) {
+			er.Status = StatusFailed
+			er.Err = &Error{Entry: -1, Model: pr.Model, Msg: fmt.Sprintf("prune %s %s: %v", pr.Model, pkString(pr.PK), err), Err: err}
+			report(er)
+			res.Managed = ap.managed(res)
+			return res, er.Err
+		}
+		ap.deleted[pr.Model+":"+pkString(pr.PK)] = true
+		report(er)
+	}
+	res.Complete = true
+	res.Managed = ap.managed(res)
+	return res, nil
+}
+
+type applier struct {
+	ctx     context.Context
+	t       Target
+	pl      *planner
+	deleted map[string]bool
+}
+
+func (ap *applier) change(c *Change) EntryResult {
+	es := c.es
+	er := EntryResult{Change: c}
+	mi := info(c.Model)
+	switch c.Action {
+	case ActionSkip:
+		er.Status = StatusSkipped
+		return er
+	case ActionNoop, ActionApplyBlueprint:
+		er.Status = StatusUnchanged
+		if es.obj != nil {
+			es.actual = ap.objectOf(es.obj)
+			er.PK = ap.pkOf(mi, es.obj)
+		}
+		return er
+	case ActionCreate:
+		payload, err := ap.payload(c)
+		if err != nil {
+			return failEntry(er, err)
+		}
+		obj, err := ap.t.Create(ap.ctx, c.Model, payload)
+		if err != nil {
+			return failEntry(er, attach(c, "create", err))
+		}
+		es.actual = obj
+		er.Status, er.Object, er.PK = StatusCreated, obj, normPK(mi, obj[mi.pkField])
+		return er
+	case ActionUpdate:
+		pk := ap.pkOf(mi, es.obj)
+		payload, err := ap.payload(c)
+		if err != nil {
+			return failEntry(er, err)
+		}
+		obj, err := ap.t.Update(ap.ctx, c.Model, pk, payload)
+		if err != nil {
+			return failEntry(er, attach(c, "update", err))
+		}
+		es.actual = obj
+		er.Status, er.Object, er.PK = StatusUpdated, obj, pk
+		return er
+	case ActionDelete:
+		pk := ap.pkOf(mi, es.obj)
+		if err := ap.t.Delete(ap.ctx, c.Model, pk); err != nil && !errors.Is(err, ErrNotFound) {
+			return failEntry(er, attach(c, "delete", err))
+		}
+		ap.deleted[c.Model+":"+pkString(pk)] = true
+		er.Status, er.PK = StatusDeleted, pk
+		return er
+	}
+	return failEntry(er, fmt.Errorf("unknown action %q", c.Action))
+}
+
+func failEntry(er EntryResult, err error) EntryResult {
+	er.Status, er.Err = StatusFailed, err
+	return er
+}
+
+// objectOf is an object as last seen: the apply's result for objects this
+// apply created, else the live object.
+func (ap *applier) objectOf(o *vobj) Object {
+	if o.creator != nil {
+		return o.creator.actual
+	}
+	return o.raw
+}
+
+func (ap *applier) pkOf(mi *modelInfo, o *vobj) any {
+	if o.creator != nil && o.creator.actual != nil {
+		return normPK(mi, o.creator.actual[mi.pkField])
+	}
+	return o.pk
+}
+
+// payload is what a change sends: as planned, or evaluated again when it
+// depends on objects created during this apply.
+func (ap *applier) payload(c *Change) (Object, error) {
+	if found, _ := hasUnknown(c.payload); !found {
+		return deepCopy(c.payload).(map[string]any), nil
+	}
+	es := c.es
+	mi := info(c.Model)
+	ev := &evaluator{pl: ap.pl, es: es, model: es.model, apply: true}
+	ids, idSens, err := ap.pl.identifiers(ev, false)
+	if err != nil {
+		return nil, err
+	}
+	data, _, err := ap.pl.data(ev, mi, ids, idSens)
+	if err != nil {
+		return nil, err
+	}
+	out := make(Object, len(c.payload))
+	for k := range c.payload {
+		out[k] = data[k]
+		if found, _ := hasUnknown(data[k]); found {
+			return nil, es.e.errorf(0, k, "internal: a value is still unknown at apply time")
+		}
+	}
+	return out, nil
+}
+
+// attach locates a Target's error at the entry, one error per field for
+// validation errors.
+func attach(c *Change, op string, err error) error {
+	e := c.Entry
+	base := func(field, msg string) *Error {
+		return &Error{File: e.File, Line: fieldLine(e, field), Entry: e.Index, ID: e.ID, Model: c.Model, Field: field, Msg: msg, Err: err}
+	}
+	var fe FieldErrorer
+	if errors.As(err, &fe) {
+		fields := fe.FieldErrors()
+		if len(fields) > 0 {
+			var out Errors
+			for _, k := range sortedKeys(fields) {
+				out = append(out, base(k, op+": "+strings.Join(fields[k], " ")))
+			}
+			return out
+		}
+	}
+	if errors.Is(err, ErrNotFound) {
+		return base("", op+": the object no longer exists")
+	}
+	return base("", op+": "+err.Error())
+}
+
+// fieldLine is the line of a field in the entry's attrs or identifiers.
+func fieldLine(e *Entry, field string) int {
+	for _, n := range []*Node{e.Attrs, e.Identifiers} {
+		for _, p := range n.Pairs {
+			if p.Key == field {
+				return p.Line
+			}
+		}
+	}
+	return e.Line
+}
+
+// managed computes the ownership record after (part of) an apply.
+func (ap *applier) managed(res *Result) []string {
+	set := map[string]bool{}
+	for _, er := range res.Entries {
+		c := er.Change
+		if c == nil || er.Err != nil || !ownsState(c.State) || er.PK == nil {
+			continue
+		}
+		switch c.Action {
+		case ActionCreate, ActionUpdate, ActionNoop:
+			set[c.Model+":"+pkString(er.PK)] = true
+		}
+	}
+	for _, o := range ap.pl.ownedLive {
+		k := o.model + ":" + pkString(o.pk)
+		if !ap.deleted[k] {
+			set[k] = true
+		}
+	}
+	out := sortedKeys(set)
+	sort.Strings(out)
+	return out
+}
