@@ -1,12 +1,13 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/akgo/akgo/internal/engine"
+	"github.com/akgo/akgo/internal/engine/jsonenc"
 )
 
 // HTTPError is an error with a status and a {"detail": ...} body.
@@ -25,9 +26,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if v != nil {
-		_ = json.NewEncoder(w).Encode(v)
+		// The same bytes as json.NewEncoder(w).Encode(v), without
+		// reflection (see jsonenc); nothing is written when it fails.
+		buf := jsonBufs.Get().(*[]byte)
+		if b, err := jsonenc.Append((*buf)[:0], v); err == nil {
+			b = append(b, '\n')
+			_, _ = w.Write(b)
+			*buf = b
+		}
+		if cap(*buf) <= 1<<20 {
+			jsonBufs.Put(buf)
+		}
 	}
 }
+
+// jsonBufs recycles response buffers; a list page is tens of kilobytes.
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // WriteJSON is writeJSON for custom action packages.
 func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }

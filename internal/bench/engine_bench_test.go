@@ -24,7 +24,9 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/akgo/akgo/internal/apitest"
 )
@@ -58,6 +60,15 @@ func call(b *testing.B, h http.Handler, method, path string, body []byte, want i
 	}
 }
 
+// processCPU is the CPU time the process has used so far.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // labelled runs f with the pprof label bench=name on this goroutine.
 func labelled(name string, f func()) {
 	pprof.Do(context.Background(), pprof.Labels("bench", name), func(context.Context) { f() })
@@ -82,10 +93,14 @@ func BenchmarkEngine(b *testing.B) {
 
 			// parallel runs do with 32 concurrent callers (2 cores × 16),
 			// like wrk -c32, each under the label bench=name.
+			// cpu-µs/op is the process CPU time (user + system, GC
+			// included) per request: unlike ns/op it does not depend on
+			// what else runs on the shared machine.
 			parallel := func(name string, do func(b *testing.B)) {
 				b.Run(name, func(b *testing.B) {
 					b.ReportAllocs()
 					b.SetParallelism(16)
+					start := processCPU(b)
 					b.RunParallel(func(pb *testing.PB) {
 						labelled(name, func() {
 							for pb.Next() {
@@ -93,6 +108,7 @@ func BenchmarkEngine(b *testing.B) {
 							}
 						})
 					})
+					b.ReportMetric(float64((processCPU(b)-start).Microseconds())/float64(b.N), "cpu-µs/op")
 				})
 			}
 			get := func(path string) func(*testing.B) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +30,25 @@ type Engine struct {
 	// Now and NewUUID are injected so tests can pin them.
 	Now     func() time.Time
 	NewUUID func() string
+
+	tablesOnce sync.Once
+	tables     map[string]*store.Table
+}
+
+// table returns the descriptor Tables derives for a model's table (nil
+// when the registry does not describe it).
+func (e *Engine) table(m *registry.Model) *store.Table {
+	e.tablesOnce.Do(func() {
+		e.tables = map[string]*store.Table{}
+		ts, err := Tables(e.Registry)
+		if err != nil {
+			return // the migrations refuse such a registry first
+		}
+		for i := range ts {
+			e.tables[ts[i].Name] = &ts[i]
+		}
+	})
+	return e.tables[m.Table]
 }
 
 // New builds an engine with real time and randomness.

@@ -12,6 +12,12 @@ import (
 // listings), obj the object built so far.
 type ComputeFunc func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj Object) (any, error)
 
+// BatchComputeFunc produces a computed field for all rows of a page at
+// once and returns one value per row (rows and objs are parallel). A list
+// page then costs one query per field instead of one per row and field.
+// When a key has both forms, the batch form is used.
+type BatchComputeFunc func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []Object) ([]any, error)
+
 // WriteFunc adjusts a row before it is written: fill server-generated
 // values, hash secrets, check cross-field rules. old is nil on create.
 type WriteFunc func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body Object) error
@@ -32,10 +38,12 @@ type FilterFunc func(ctx context.Context, m *registry.Model, values []string) (s
 type Hooks struct {
 	// Display renders an object as Django's __str__ does (used_by names),
 	// keyed by model name; a model without one uses its nearest ancestor's.
-	Display     map[string]func(m *registry.Model, row store.Row) string
-	Compute     map[string]ComputeFunc
-	BeforeWrite map[string][]WriteFunc
-	AfterWrite  []AfterWriteFunc
+	Display map[string]func(m *registry.Model, row store.Row) string
+	Compute map[string]ComputeFunc
+	// ComputeBatch holds batch forms, under the same keys as Compute.
+	ComputeBatch map[string]BatchComputeFunc
+	BeforeWrite  map[string][]WriteFunc
+	AfterWrite   []AfterWriteFunc
 	// Hidden rows of a model are never listed or found through the API
 	// (authentik's AnonymousUser).
 	HiddenRows map[string]store.Cond
@@ -44,23 +52,45 @@ type Hooks struct {
 
 // NewHooks returns empty hook tables.
 func NewHooks() *Hooks {
-	return &Hooks{HiddenRows: map[string]store.Cond{}, Display: map[string]func(*registry.Model, store.Row) string{}, Compute: map[string]ComputeFunc{}, BeforeWrite: map[string][]WriteFunc{}, Filters: map[string]FilterFunc{}}
+	return &Hooks{HiddenRows: map[string]store.Cond{}, Display: map[string]func(*registry.Model, store.Row) string{}, Compute: map[string]ComputeFunc{}, ComputeBatch: map[string]BatchComputeFunc{}, BeforeWrite: map[string][]WriteFunc{}, Filters: map[string]FilterFunc{}}
 }
 
 // compute finds the hook of a field: by "Schema.field" (a field one
 // serializer renders differently), "model.field", the hook name the
-// registry gives the field, then "*.field".
-func (h *Hooks) compute(schema, model string, f *registry.Field, field string) ComputeFunc {
-	if fn, ok := h.Compute[schema+"."+field]; ok && schema != "" {
-		return fn
+// registry gives the field, then "*.field". At each key a batch form wins
+// over a per-row one; a per-row hook is returned as a batch that loops.
+func (h *Hooks) compute(schema, model string, f *registry.Field, field string) BatchComputeFunc {
+	keys := make([]string, 0, 4)
+	if schema != "" {
+		keys = append(keys, schema+"."+field)
 	}
-	if fn, ok := h.Compute[model+"."+field]; ok {
-		return fn
-	}
+	keys = append(keys, model+"."+field)
 	if f != nil && f.Computed != "" && f.Computed != "auto" {
-		if fn, ok := h.Compute[f.Computed]; ok {
+		keys = append(keys, f.Computed)
+	}
+	keys = append(keys, "*."+field)
+	for _, k := range keys {
+		if fn, ok := h.ComputeBatch[k]; ok {
 			return fn
 		}
+		if fn, ok := h.Compute[k]; ok {
+			return perRow(fn)
+		}
 	}
-	return h.Compute["*."+field]
+	return nil
+}
+
+// perRow runs a per-row hook as a batch.
+func perRow(fn ComputeFunc) BatchComputeFunc {
+	return func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []Object) ([]any, error) {
+		out := make([]any, len(rows))
+		for i, r := range rows {
+			v, err := fn(ctx, tx, m, r, objs[i])
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	}
 }

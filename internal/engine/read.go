@@ -231,6 +231,9 @@ func (e *Engine) ordering(m *registry.Model, param string) []store.Order {
 	for _, d := range m.DefaultOrdering {
 		add(d)
 	}
+	if t := e.table(m); t != nil {
+		return SortKey(t, out)
+	}
 	add(m.PKColumn)
 	return out
 }
@@ -564,7 +567,9 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 	}
 	out := make([]Object, len(rows))
 	for i := range out {
-		out[i] = Object{}
+		// Sized once: growing each object field by field was a third of
+		// the projection's time.
+		out[i] = make(Object, len(sch.Properties))
 	}
 	if len(rows) == 0 {
 		return out, nil
@@ -580,11 +585,14 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 		}
 		f, _ := m.Field(name)
 		if hook := e.Hooks.compute(schemaName, m.Name, f, name); hook != nil && (f == nil || !f.Hidden) {
-			for i, r := range rows {
-				v, err := hook(ctx, tx, m, r, out[i])
-				if err != nil {
-					return nil, fmt.Errorf("%s.%s: %w", m.Name, name, err)
-				}
+			vals, err := hook(ctx, tx, m, rows, out)
+			if err != nil {
+				return nil, fmt.Errorf("%s.%s: %w", m.Name, name, err)
+			}
+			if len(vals) != len(rows) {
+				return nil, fmt.Errorf("%s.%s: hook returned %d values for %d rows", m.Name, name, len(vals), len(rows))
+			}
+			for i, v := range vals {
 				out[i][name] = v
 			}
 			continue

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"reflect"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/akgo/akgo/internal/engine/migrations"
 
@@ -99,6 +101,13 @@ func Tables(reg *registry.Registry) ([]store.Table, error) {
 			}
 			seen[f.Column] = true
 			c := store.Column{Name: f.Column, Type: columnType(f.Kind), Nullable: f.Nullable || !f.HasDefault}
+			if sortedText(m, f) {
+				// Django's CharFields are NOT NULL and default to "".
+				// Declaring it lets both databases walk an index for the
+				// default ordering instead of sorting every row for the
+				// NULLs-last rule.
+				c.Nullable, c.Default = false, ""
+			}
 			if f.Ref != "" {
 				target, ok := reg.Model(f.Ref)
 				if !ok {
@@ -121,9 +130,93 @@ func Tables(reg *registry.Registry) ([]store.Table, error) {
 			}
 			t.Unique = append(t.Unique, cols)
 		}
+		if ix := orderingIndex(m, &t); ix != nil {
+			t.Indexes = append(t.Indexes, ix)
+		}
 		out = append(out, t)
 	}
 	return orderTables(out), nil
+}
+
+// sortedText reports a text field that Django declares NOT NULL without
+// a default and that the model's default ordering sorts by.
+func sortedText(m *registry.Model, f *registry.Field) bool {
+	if f.Kind != registry.KindString || f.Nullable || f.HasDefault || f.Ref != "" || !f.Stored() {
+		return false
+	}
+	for _, d := range m.DefaultOrdering {
+		if strings.TrimPrefix(d, "-") == f.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// SortKey returns the columns a list is sorted by for the requested
+// terms: the terms up to the first column that is unique and NOT NULL on
+// its own, which orders the rows completely, or else all of them followed
+// by the primary key, so equal values still come in a stable order.
+// Stopping early is what lets an index on that column drive
+// ORDER BY ... LIMIT without a sort; it changes nothing in the result.
+func SortKey(t *store.Table, terms []store.Order) []store.Order {
+	out := make([]store.Order, 0, len(terms)+1)
+	for _, o := range terms {
+		out = append(out, o)
+		if isPK(t, []string{o.Column}) || uniqueNotNull(t, o.Column) {
+			return out
+		}
+	}
+	return append(out, store.Order{Column: t.PK[0]})
+}
+
+func isPK(t *store.Table, cols []string) bool { return slices.Equal(t.PK, cols) }
+
+func uniqueNotNull(t *store.Table, col string) bool {
+	c, ok := t.Column(col)
+	if !ok || c.Nullable {
+		return false
+	}
+	for _, u := range t.Unique {
+		if len(u) == 1 && u[0] == col {
+			return true
+		}
+	}
+	return false
+}
+
+// orderingIndex returns the index a model's default ordering needs, or
+// nil when an existing index (primary key, unique constraint) already
+// starts with the sort key or when a column of the key may hold NULL
+// (SQLite cannot walk an index for NULLs-last beyond its first column).
+func orderingIndex(m *registry.Model, t *store.Table) []string {
+	if len(m.DefaultOrdering) == 0 || len(t.PK) != 1 {
+		return nil
+	}
+	var terms []store.Order
+	for _, d := range m.DefaultOrdering {
+		f, ok := m.Field(strings.TrimPrefix(d, "-"))
+		if !ok || !f.Stored() {
+			return nil
+		}
+		terms = append(terms, store.Order{Column: f.Column, Desc: strings.HasPrefix(d, "-")})
+	}
+	key := SortKey(t, terms)
+	cols := make([]string, len(key))
+	for i, o := range key {
+		c, ok := t.Column(o.Column)
+		if !ok || c.Nullable && !isPK(t, []string{o.Column}) {
+			return nil
+		}
+		cols[i] = o.Column
+	}
+	existing := append([][]string{t.PK}, t.Unique...)
+	existing = append(existing, t.Indexes...)
+	for _, ix := range existing {
+		if len(ix) >= len(cols) && slices.Equal(ix[:len(cols)], cols) {
+			return nil
+		}
+	}
+	return cols
 }
 
 // inheritedM2M reports a many-to-many set stored in an ancestor's join
@@ -226,8 +319,10 @@ func Snapshots() ([][]store.Table, error) {
 }
 
 // Diff returns the steps that turn schema from into schema to. Only
-// additions are derived; a removed or changed table or column needs a
-// hand-written migration and is reported as an error.
+// additions are derived (new tables, columns and indexes), and changes of
+// a column's nullability or default; a removed table, column or index, a
+// changed type, reference or unique constraint needs a hand-written
+// migration and is reported as an error.
 func Diff(from, to []store.Table) ([]store.Step, error) {
 	old := map[string]store.Table{}
 	for _, t := range from {
@@ -241,6 +336,9 @@ func Diff(from, to []store.Table) ([]store.Step, error) {
 			continue
 		}
 		delete(old, t.Name)
+		if !reflect.DeepEqual(o.PK, t.PK) || o.AutoIncrement != t.AutoIncrement {
+			return nil, fmt.Errorf("primary key of %s changed: write a migration by hand", t.Name)
+		}
 		cols := map[string]store.Column{}
 		for _, c := range o.Columns {
 			cols[c.Name] = c
@@ -252,22 +350,52 @@ func Diff(from, to []store.Table) ([]store.Step, error) {
 				steps = append(steps, store.AddColumn{Table: t.Name, Column: c})
 				continue
 			}
-			if !reflect.DeepEqual(oc, c) {
+			delete(cols, c.Name)
+			if reflect.DeepEqual(oc, c) {
+				continue
+			}
+			if oc.Type != c.Type || !reflect.DeepEqual(oc.Ref, c.Ref) {
 				return nil, fmt.Errorf("column %s.%s changed: write a migration by hand", t.Name, c.Name)
 			}
-			delete(cols, c.Name)
+			if oc.Nullable && !c.Nullable && c.Default == nil {
+				return nil, fmt.Errorf("column %s.%s becomes NOT NULL without a default for existing rows: write a migration by hand", t.Name, c.Name)
+			}
+			steps = append(steps, store.AlterColumn{Table: t.Name, Column: c})
 		}
 		for name := range cols {
 			return nil, fmt.Errorf("column %s.%s removed: write a migration by hand", t.Name, name)
 		}
-		if !reflect.DeepEqual(o.Unique, t.Unique) && len(o.Unique) > 0 {
+		if !sameSets(o.Unique, t.Unique) {
 			return nil, fmt.Errorf("unique constraints of %s changed: write a migration by hand", t.Name)
+		}
+		for _, ix := range o.Indexes {
+			if !slices.ContainsFunc(t.Indexes, func(n []string) bool { return slices.Equal(n, ix) }) {
+				return nil, fmt.Errorf("index %s(%s) removed: write a migration by hand", t.Name, strings.Join(ix, ", "))
+			}
+		}
+		for _, ix := range t.Indexes {
+			if !slices.ContainsFunc(o.Indexes, func(n []string) bool { return slices.Equal(n, ix) }) {
+				steps = append(steps, store.CreateIndex{Table: t.Name, Columns: ix})
+			}
 		}
 	}
 	for name := range old {
 		return nil, fmt.Errorf("table %s removed: write a migration by hand", name)
 	}
 	return steps, nil
+}
+
+// sameSets compares lists of column sets regardless of their order.
+func sameSets(a, b [][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.ContainsFunc(b, func(y []string) bool { return slices.Equal(x, y) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // settingsTable holds server-wide values such as the generated secret key.

@@ -169,6 +169,22 @@ func (e *Engine) Create(ctx context.Context, ep *registry.Endpoint, body Object)
 
 // CreateTx is Create inside a caller's transaction.
 func (e *Engine) CreateTx(ctx context.Context, tx store.Tx, ep *registry.Endpoint, body Object) (Object, error) {
+	row, err := e.CreateRowTx(ctx, tx, ep, body)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := e.model(ep)
+	objs, err := e.Project(ctx, tx, m, ep.Schema, []store.Row{row})
+	if err != nil {
+		return nil, err
+	}
+	return objs[0], nil
+}
+
+// CreateRowTx is CreateTx returning the stored row rather than the API
+// object, for callers that render it themselves (the blueprint target,
+// which needs only keys and would otherwise pay for computed fields).
+func (e *Engine) CreateRowTx(ctx context.Context, tx store.Tx, ep *registry.Endpoint, body Object) (store.Row, error) {
 	m, err := e.model(ep)
 	if err != nil {
 		return nil, err
@@ -225,11 +241,7 @@ func (e *Engine) CreateTx(ctx context.Context, tx store.Tx, ep *registry.Endpoin
 	if err := e.afterWrite(ctx, tx, "create", m, nil, stored[0]); err != nil {
 		return nil, err
 	}
-	objs, err := e.Project(ctx, tx, m, ep.Schema, stored)
-	if err != nil {
-		return nil, err
-	}
-	return objs[0], nil
+	return stored[0], nil
 }
 
 // rowFromBody converts the writable fields of body to column values. On
@@ -611,6 +623,20 @@ func (e *Engine) Update(ctx context.Context, ep *registry.Endpoint, lookup strin
 
 // UpdateTx is Update inside a caller's transaction.
 func (e *Engine) UpdateTx(ctx context.Context, tx store.Tx, ep *registry.Endpoint, lookup string, body Object, partial bool) (Object, error) {
+	row, err := e.UpdateRowTx(ctx, tx, ep, lookup, body, partial)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := e.model(ep)
+	objs, err := e.Project(ctx, tx, m, ep.Schema, []store.Row{row})
+	if err != nil {
+		return nil, err
+	}
+	return objs[0], nil
+}
+
+// UpdateRowTx is UpdateTx returning the stored row (see CreateRowTx).
+func (e *Engine) UpdateRowTx(ctx context.Context, tx store.Tx, ep *registry.Endpoint, lookup string, body Object, partial bool) (store.Row, error) {
 	m, err := e.model(ep)
 	if err != nil {
 		return nil, err
@@ -673,16 +699,13 @@ func (e *Engine) UpdateTx(ctx context.Context, tx store.Tx, ep *registry.Endpoin
 	if err != nil {
 		return nil, err
 	}
-	if len(stored) > 0 {
-		if err := e.afterWrite(ctx, tx, "update", m, old, stored[0]); err != nil {
-			return nil, err
-		}
+	if len(stored) == 0 {
+		return nil, fmt.Errorf("update %s: row vanished", m.Name)
 	}
-	objs, err := e.Project(ctx, tx, m, ep.Schema, stored)
-	if err != nil {
+	if err := e.afterWrite(ctx, tx, "update", m, old, stored[0]); err != nil {
 		return nil, err
 	}
-	return objs[0], nil
+	return stored[0], nil
 }
 
 // updateAncestors keeps the ancestor copies of changed fields in step.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/akgo/akgo/internal/engine"
@@ -128,10 +129,55 @@ func (r *Recorder) RecordTxID(ctx context.Context, tx store.Tx, action, app stri
 	if _, err := tx.Insert(ctx, em.Table, row); err != nil {
 		return "", fmt.Errorf("record event %s: %w", action, err)
 	}
+	if d, ok := ctx.Value(deferKey{}).(*deferred); ok {
+		d.add(r, ctx, id)
+		return id, nil
+	}
 	for _, observe := range r.Observers {
 		observe(ctx, id)
 	}
 	return id, nil
+}
+
+type deferKey struct{}
+
+// deferred holds the events recorded under a Defer context.
+type deferred struct {
+	mu     sync.Mutex
+	events []deferredEvent
+}
+
+type deferredEvent struct {
+	r   *Recorder
+	ctx context.Context
+	id  string
+}
+
+func (d *deferred) add(r *Recorder, ctx context.Context, id string) {
+	d.mu.Lock()
+	d.events = append(d.events, deferredEvent{r, ctx, id})
+	d.mu.Unlock()
+}
+
+// Defer holds back the observers of events recorded through the returned
+// context until flush is called, which the caller does once the
+// transaction has committed (and skips when it rolled back). A long
+// transaction writing many events (a blueprint creating thousands of
+// objects) would otherwise have the observers wait, polling, for a commit
+// that is minutes away.
+func Defer(ctx context.Context) (context.Context, func()) {
+	d := &deferred{}
+	return context.WithValue(ctx, deferKey{}, d), func() {
+		d.mu.Lock()
+		evs := d.events
+		d.events = nil
+		d.mu.Unlock()
+		for _, ev := range evs {
+			for _, observe := range ev.r.Observers {
+				observe(ev.ctx, ev.id)
+			}
+		}
+	}
 }
 
 // tenant returns the default tenant as events store it and its retention.

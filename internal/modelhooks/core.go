@@ -21,9 +21,20 @@ import (
 func (h *hooks) core() {
 	users := h.model("authentik_core.user")
 	groups := h.model("authentik_core.group")
-	h.compute("authentik_core.user.is_superuser", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		pk, _ := row[m.PKColumn].(int64)
-		return auth.IsSuperuser(ctx, tx, h.e.Registry, pk)
+	h.computeBatch("authentik_core.user.is_superuser", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+		pks := make([]int64, len(rows))
+		for i, r := range rows {
+			pks[i], _ = r[m.PKColumn].(int64)
+		}
+		su, err := auth.Superusers(ctx, tx, h.e.Registry, pks)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, len(rows))
+		for i, pk := range pks {
+			out[i] = su[pk]
+		}
+		return out, nil
 	})
 	// uid: sha256("<id>-<SECRET_KEY>"), as authentik's User.uid.
 	h.compute("authentik_core.user.uid", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
@@ -40,12 +51,19 @@ func (h *hooks) core() {
 	h.compute("authentik_core.group.num_pk", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
 		return GroupNumPK(str(row[m.PKColumn])), nil
 	})
-	h.compute("authentik_core.group.parent_name", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		p, err := one(ctx, tx, groups, row[col(groups, "parent")])
-		if err != nil || p == nil {
+	h.computeBatch("authentik_core.group.parent_name", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+		parent := col(groups, "parent")
+		parents, err := byPK(ctx, tx, groups, distinct(rows, parent))
+		if err != nil {
 			return nil, err
 		}
-		return p[col(groups, "name")], nil
+		out := make([]any, len(rows))
+		for i, r := range rows {
+			if p, ok := parents[r[parent]]; ok {
+				out[i] = p[col(groups, "name")]
+			}
+		}
+		return out, nil
 	})
 	// is_expired of ExpiringModel.
 	h.compute("*.is_expired", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {

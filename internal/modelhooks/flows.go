@@ -28,30 +28,26 @@ func (h *hooks) flows() {
 	h.compute("authentik_flows.flow.cache_count", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
 		return 0, nil
 	})
-	h.compute("authentik_flows.flow.stages", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		rows, err := tx.Select(ctx, store.Query{Table: bindings.Table, Columns: []string{col(bindings, "stage")},
-			Where: store.Eq(col(bindings, "target"), row[m.PKColumn]), OrderBy: []store.Order{{Column: col(bindings, "order")}}})
+	// stages and policies: the flow's bindings in their order (the pk
+	// breaks ties so a page and a single object agree).
+	h.computeBatch("authentik_flows.flow.stages", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+		target, stage := col(bindings, "target"), col(bindings, "stage")
+		by, err := grouped(ctx, tx, bindings.Table, target, stage, distinct(rows, m.PKColumn), nil,
+			[]store.Order{{Column: target}, {Column: col(bindings, "order")}, {Column: bindings.PKColumn}})
 		if err != nil {
 			return nil, err
 		}
-		out := []any{}
-		for _, r := range rows {
-			out = append(out, r[col(bindings, "stage")])
-		}
-		return out, nil
+		return perKey(rows, m.PKColumn, by), nil
 	})
-	h.compute("authentik_flows.flow.policies", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		rows, err := tx.Select(ctx, store.Query{Table: pbindings.Table, Columns: []string{col(pbindings, "policy")},
-			Where:   store.And(store.Eq(col(pbindings, "target"), row[m.ParentColumn]), store.NullCond{Column: col(pbindings, "policy"), IsNull: false}),
-			OrderBy: []store.Order{{Column: col(pbindings, "order")}}})
+	h.computeBatch("authentik_flows.flow.policies", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+		target, policy := col(pbindings, "target"), col(pbindings, "policy")
+		by, err := grouped(ctx, tx, pbindings.Table, target, policy, distinct(rows, m.ParentColumn),
+			store.NullCond{Column: policy, IsNull: false},
+			[]store.Order{{Column: target}, {Column: col(pbindings, "order")}, {Column: pbindings.PKColumn}})
 		if err != nil {
 			return nil, err
 		}
-		out := []any{}
-		for _, r := range rows {
-			out = append(out, r[col(pbindings, "policy")])
-		}
-		return out, nil
+		return perKey(rows, m.ParentColumn, by), nil
 	})
 	// Stage.flow_set: the flows that bind the stage, as FlowSet objects.
 	h.compute("stage_flow_set", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
@@ -71,4 +67,18 @@ func (h *hooks) flows() {
 		}
 		return out, nil
 	})
+}
+
+// perKey gives each row the list grouped under its value of col (an empty
+// list when there is none).
+func perKey(rows []store.Row, col string, by map[any][]any) []any {
+	out := make([]any, len(rows))
+	for i, r := range rows {
+		vals := by[r[col]]
+		if vals == nil {
+			vals = []any{}
+		}
+		out[i] = vals
+	}
+	return out
 }

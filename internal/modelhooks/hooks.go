@@ -37,6 +37,62 @@ type hooks struct {
 
 func (h *hooks) compute(key string, fn engine.ComputeFunc) { h.e.Hooks.Compute[key] = fn }
 
+// computeBatch registers the batch form of a computed field, for fields
+// that need a query: a list page then runs one query for the field.
+func (h *hooks) computeBatch(key string, fn engine.BatchComputeFunc) {
+	h.e.Hooks.ComputeBatch[key] = fn
+}
+
+// distinct returns the non-NULL values of col in rows, each once, in
+// first-seen order.
+func distinct(rows []store.Row, col string) []any {
+	seen := make(map[any]bool, len(rows))
+	out := make([]any, 0, len(rows))
+	for _, r := range rows {
+		if v := r[col]; v != nil && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// grouped selects the rows of table whose keyCol is one of keys and
+// matches where, sorted by order (then the key), and returns the values
+// of valCol per key, in that order.
+func grouped(ctx context.Context, tx store.Tx, table, keyCol, valCol string, keys []any, where store.Cond, order []store.Order) (map[any][]any, error) {
+	out := map[any][]any{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Select(ctx, store.Query{Table: table, Columns: []string{keyCol, valCol},
+		Where: store.And(store.InCond{Column: keyCol, Values: keys}, where), OrderBy: order})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		k := r[keyCol]
+		out[k] = append(out[k], r[valCol])
+	}
+	return out, nil
+}
+
+// byPK loads the rows of m whose pk is one of pks, keyed by pk.
+func byPK(ctx context.Context, tx store.Tx, m *registry.Model, pks []any) (map[any]store.Row, error) {
+	out := map[any]store.Row{}
+	if len(pks) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Select(ctx, store.Query{Table: m.Table, Where: store.InCond{Column: m.PKColumn, Values: pks}})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r[m.PKColumn]] = r
+	}
+	return out, nil
+}
+
 func (h *hooks) beforeWrite(model string, fn engine.WriteFunc) {
 	h.e.Hooks.BeforeWrite[model] = append(h.e.Hooks.BeforeWrite[model], fn)
 }

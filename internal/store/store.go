@@ -260,6 +260,21 @@ type (
 		Table  string
 		Column Column
 	}
+	// AlterColumn changes the nullability and default of an existing
+	// column; its type and reference stay as they are. When the column
+	// becomes NOT NULL, rows holding NULL get the new default first, so such
+	// a change needs a default. SQLite cannot alter a column in place: the
+	// backend rebuilds the table, keeping its rows, indexes and the
+	// references to it.
+	AlterColumn struct {
+		Table  string
+		Column Column
+	}
+	// CreateIndex adds a plain index to an existing table.
+	CreateIndex struct {
+		Table   string
+		Columns []string
+	}
 	// RawSQL runs statements given per dialect ("sqlite", "postgres"); a
 	// dialect without an entry runs nothing.
 	RawSQL map[string][]string
@@ -267,6 +282,8 @@ type (
 
 func (CreateTable) isStep() {}
 func (AddColumn) isStep()   {}
+func (AlterColumn) isStep() {}
+func (CreateIndex) isStep() {}
 func (RawSQL) isStep()      {}
 
 // Sentinel errors every backend returns (wrapped), so callers can use

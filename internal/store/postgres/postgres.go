@@ -240,6 +240,28 @@ func (dialect) Begin(readOnly bool) []string {
 
 func (dialect) End(bool) []string { return nil }
 
+func (dialect) AlterColumnInPlace() bool { return true }
+
+var _ sqldb.ErrorPositioner = dialect{}
+
+// ErrorPosition reads the position PostgreSQL reports for syntax and
+// name errors. It counts characters; migration scripts are ASCII, where
+// that is the byte offset.
+func (dialect) ErrorPosition(err error) (int, bool) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Position > 0 {
+		return int(pe.Position), true
+	}
+	return 0, false
+}
+
+func (dialect) RebuildPragmas() (before, after []string) { return nil, nil }
+
+// BatchDDL sends a migration as one simple-protocol script: the first
+// start creates hundreds of tables, indexes and constraints, and one round
+// trip each made it take seconds.
+func (dialect) BatchDDL() bool { return true }
+
 // MigrationLock is a transaction-scoped advisory lock keyed by the schema,
 // so replicas sharing a schema serialise while isolated test schemas in one
 // database do not wait for each other.

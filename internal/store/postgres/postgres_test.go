@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -88,6 +89,21 @@ func opener(base string) storetest.Opener {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, opener(baseURL(t)))
+}
+
+// TestMigrationScriptError: a migration goes to the server as one script;
+// when a statement of it fails, the error still names that statement.
+func TestMigrationScriptError(t *testing.T) {
+	s := opener(baseURL(t))(t)
+	m := store.Migration{Version: 1, Name: "bad", Steps: []store.Step{
+		store.CreateTable{Table: store.Table{Name: "fine", PK: []string{"id"}, Columns: []store.Column{{Name: "id", Type: store.TypeInt}}}},
+		store.RawSQL{"postgres": {"SELECT 1", "SELECT x FROM no_such_table"}},
+		store.CreateTable{Table: store.Table{Name: "after", PK: []string{"id"}, Columns: []store.Column{{Name: "id", Type: store.TypeInt}}}},
+	}}
+	err := s.Migrate(t.Context(), []store.Migration{m})
+	if err == nil || !strings.Contains(err.Error(), "\nSELECT x FROM no_such_table") {
+		t.Fatalf("Migrate: %v, want the failing statement named", err)
+	}
 }
 
 func benchStore(b *testing.B) store.Store {

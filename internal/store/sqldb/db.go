@@ -93,6 +93,39 @@ func (s *DB) run(ctx context.Context, readOnly bool, fn func(*tx) error) (err er
 		return err
 	}
 	defer conn.Close()
+	return s.runOn(ctx, conn, readOnly, fn)
+}
+
+// runAround is a write transaction with statements run on its connection
+// before BEGIN and after the transaction ended (committed or not). When
+// the statements after cannot run, the connection is discarded rather
+// than returned to the pool in a state other transactions do not expect.
+func (s *DB) runAround(ctx context.Context, before, after []string, fn func(*tx) error) error {
+	if len(before) == 0 && len(after) == 0 {
+		return s.run(ctx, false, fn)
+	}
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	defer func() {
+		for _, q := range after {
+			if _, err := conn.ExecContext(context.WithoutCancel(ctx), q); err != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+				return
+			}
+		}
+	}()
+	for _, q := range before {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return s.runOn(ctx, conn, false, fn)
+}
+
+func (s *DB) runOn(ctx context.Context, conn *sql.Conn, readOnly bool, fn func(*tx) error) (err error) {
 	sch := s.schema.Load()
 	for _, q := range s.d.Begin(readOnly) {
 		if _, err := conn.ExecContext(ctx, q); err != nil {

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/akgo/akgo/internal/store"
@@ -161,4 +162,79 @@ func leadsIndex(t *store.Table, col string) bool {
 		}
 	}
 	return false
+}
+
+// alterInPlace changes a column's default and nullability with ALTER
+// COLUMN; rows holding NULL get the default before NOT NULL is set.
+func (g *ddl) alterInPlace(table string, old, c *store.Column) {
+	tq, cq := Quote(table), Quote(c.Name)
+	lit := func() string {
+		v, _ := canonical(c.Type, c.Default) // validated by BuildSchema
+		return g.d.Literal(c.Type, v)
+	}
+	if old.Nullable && !c.Nullable {
+		g.stmt = append(g.stmt, fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s IS NULL", tq, cq, lit(), cq))
+	}
+	if !reflect.DeepEqual(old.Default, c.Default) {
+		if c.Default == nil {
+			g.stmt = append(g.stmt, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", tq, cq))
+		} else {
+			g.stmt = append(g.stmt, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s", tq, cq, lit()))
+		}
+	}
+	if old.Nullable != c.Nullable {
+		action := "SET NOT NULL"
+		if c.Nullable {
+			action = "DROP NOT NULL"
+		}
+		g.stmt = append(g.stmt, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s %s", tq, cq, action))
+	}
+}
+
+// rebuildSuffix names the table a rebuild copies the rows into.
+const rebuildSuffix = "__akgo_rebuild"
+
+// rebuild replaces a table by a new one made from its descriptor t, the
+// way SQLite documents for changes ALTER TABLE cannot make: create the new
+// table, copy the rows (NULLs of columns that became NOT NULL take the
+// default), drop the old table, rename the new one, create its indexes.
+// References to the table keep working because they name it, and the
+// AUTOINCREMENT counter is carried over so ids of deleted rows are not
+// handed out again. The caller runs it with foreign keys off.
+func (g *ddl) rebuild(t *store.Table) error {
+	if !g.d.InlineForeignKeys() {
+		return fmt.Errorf("rebuild %s: only for backends with inline foreign keys", t.Name)
+	}
+	fresh := &ddl{d: g.d}
+	fresh.createTable(t, false)
+	tmp := t.Name + rebuildSuffix
+	create, ok := strings.CutPrefix(fresh.stmt[0], "CREATE TABLE "+Quote(t.Name))
+	if !ok {
+		return fmt.Errorf("rebuild %s: unexpected CREATE TABLE statement", t.Name)
+	}
+	g.stmt = append(g.stmt, "CREATE TABLE "+Quote(tmp)+create)
+	cols := make([]string, len(t.Columns))
+	exprs := make([]string, len(t.Columns))
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		cols[i] = Quote(c.Name)
+		exprs[i] = Quote(c.Name)
+		if !c.Nullable && c.Default != nil {
+			v, _ := canonical(c.Type, c.Default)
+			exprs[i] = fmt.Sprintf("COALESCE(%s, %s)", Quote(c.Name), g.d.Literal(c.Type, v))
+		}
+	}
+	g.stmt = append(g.stmt, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s",
+		Quote(tmp), strings.Join(cols, ", "), strings.Join(exprs, ", "), Quote(t.Name)))
+	if t.AutoIncrement {
+		g.stmt = append(g.stmt,
+			fmt.Sprintf("DELETE FROM sqlite_sequence WHERE name = %s", g.d.Literal(store.TypeText, tmp)),
+			fmt.Sprintf("INSERT INTO sqlite_sequence (name, seq) SELECT %s, seq FROM sqlite_sequence WHERE name = %s",
+				g.d.Literal(store.TypeText, tmp), g.d.Literal(store.TypeText, t.Name)))
+	}
+	g.stmt = append(g.stmt,
+		"DROP TABLE "+Quote(t.Name),
+		fmt.Sprintf("ALTER TABLE %s RENAME TO %s", Quote(tmp), Quote(t.Name)))
+	g.stmt = append(g.stmt, fresh.stmt[1:]...)
+	return nil
 }

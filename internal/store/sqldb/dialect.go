@@ -63,6 +63,20 @@ type Dialect interface {
 	// the connection after it finished (committed or rolled back).
 	Begin(readOnly bool) []string
 	End(readOnly bool) []string
+	// AlterColumnInPlace reports whether the backend changes a column's
+	// nullability and default with ALTER TABLE ... ALTER COLUMN
+	// (PostgreSQL). Otherwise an AlterColumn step rebuilds the table
+	// (SQLite), with RebuildPragmas run around the migration.
+	AlterColumnInPlace() bool
+	// RebuildPragmas returns the statements run on the migration's
+	// connection before its BEGIN and after it ended, around a migration
+	// that rebuilds tables (SQLite stops enforcing foreign keys, which it
+	// can only do outside a transaction, so dropping the old table does not
+	// cascade to the rows that reference it).
+	RebuildPragmas() (before, after []string)
+	// BatchDDL reports whether a migration's statements are sent as one
+	// script (one round trip to a server) rather than one by one.
+	BatchDDL() bool
 	// MigrationLock returns the statement that serialises migrations across
 	// processes inside a write transaction ("" when Begin already does).
 	MigrationLock() string
@@ -89,6 +103,13 @@ type Querier interface {
 // the tables the transaction wrote.
 type ForeignKeyDescriber interface {
 	DescribeForeignKeyViolation(ctx context.Context, q Querier, tables []string) (table, column string, ok bool)
+}
+
+// ErrorPositioner is implemented by dialects whose errors tell where in
+// the statement text they occurred (PostgreSQL's error position, 1-based,
+// in bytes), so a failing migration script can name its statement.
+type ErrorPositioner interface {
+	ErrorPosition(err error) (int, bool)
 }
 
 // Quote quotes an identifier for both PostgreSQL and SQLite.

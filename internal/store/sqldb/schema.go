@@ -2,6 +2,8 @@ package sqldb
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -79,41 +81,17 @@ func indexName(table string, cols []string) string {
 	return table + "__" + strings.Join(cols, "__") + "__idx"
 }
 
-// BuildSchema replays the CreateTable and AddColumn steps of migrations
-// (sorted by version) into descriptors and validates them, so a bad
-// descriptor fails the same way on every backend before any DDL runs.
+// BuildSchema replays the table steps of migrations (sorted by version)
+// into descriptors and validates them, so a bad descriptor fails the same
+// way on every backend before any DDL runs.
 func BuildSchema(d Dialect, migrations []store.Migration) (*Schema, error) {
-	s := &Schema{
-		tables:  map[string]*store.Table{},
-		uniques: map[string]UniqueRef{},
-		fks:     map[string]FKRef{},
-		refs:    map[string][]FKRef{},
-	}
+	s := newSchema()
 	mt := migrationsTableDesc()
 	s.tables[mt.Name] = &mt
 	for _, m := range migrations {
 		for _, step := range m.Steps {
-			switch st := step.(type) {
-			case store.CreateTable:
-				if _, dup := s.tables[st.Table.Name]; dup {
-					return nil, fmt.Errorf("migration %d: table %q created twice", m.Version, st.Table.Name)
-				}
-				t := cloneTable(st.Table)
-				s.tables[t.Name] = &t
-			case *store.CreateTable:
-				return nil, fmt.Errorf("migration %d: pass store.CreateTable by value", m.Version)
-			case store.AddColumn:
-				t, ok := s.tables[st.Table]
-				if !ok {
-					return nil, fmt.Errorf("migration %d: AddColumn to table %q that no CreateTable step created", m.Version, st.Table)
-				}
-				if _, dup := t.Column(st.Column.Name); dup {
-					return nil, fmt.Errorf("migration %d: column %s.%s added twice", m.Version, st.Table, st.Column.Name)
-				}
-				t.Columns = append(t.Columns, st.Column)
-			case store.RawSQL:
-			default:
-				return nil, fmt.Errorf("migration %d: unknown step %T", m.Version, step)
+			if err := s.apply(step); err != nil {
+				return nil, fmt.Errorf("migration %d: %w", m.Version, err)
 			}
 		}
 	}
@@ -128,6 +106,92 @@ func BuildSchema(d Dialect, migrations []store.Migration) (*Schema, error) {
 		}
 	}
 	return s, nil
+}
+
+func newSchema() *Schema {
+	return &Schema{
+		tables:  map[string]*store.Table{},
+		uniques: map[string]UniqueRef{},
+		fks:     map[string]FKRef{},
+		refs:    map[string][]FKRef{},
+	}
+}
+
+// tablesOnly copies the descriptors (not the constraint lookups), for
+// replaying the steps of one migration on top of them.
+func (s *Schema) tablesOnly() *Schema {
+	c := newSchema()
+	for n, t := range s.tables {
+		ct := cloneTable(*t)
+		c.tables[n] = &ct
+	}
+	return c
+}
+
+// apply replays one step on the descriptors.
+func (s *Schema) apply(step store.Step) error {
+	switch st := step.(type) {
+	case store.CreateTable:
+		if _, dup := s.tables[st.Table.Name]; dup {
+			return fmt.Errorf("table %q created twice", st.Table.Name)
+		}
+		t := cloneTable(st.Table)
+		s.tables[t.Name] = &t
+	case *store.CreateTable:
+		return fmt.Errorf("pass store.CreateTable by value")
+	case store.AddColumn:
+		t, ok := s.tables[st.Table]
+		if !ok {
+			return fmt.Errorf("AddColumn to table %q that no CreateTable step created", st.Table)
+		}
+		if _, dup := t.Column(st.Column.Name); dup {
+			return fmt.Errorf("column %s.%s added twice", st.Table, st.Column.Name)
+		}
+		t.Columns = append(t.Columns, st.Column)
+	case store.AlterColumn:
+		return alterColumn(s, st)
+	case store.CreateIndex:
+		t, ok := s.tables[st.Table]
+		if !ok {
+			return fmt.Errorf("CreateIndex on table %q that no CreateTable step created", st.Table)
+		}
+		for _, ix := range t.Indexes {
+			if slices.Equal(ix, st.Columns) {
+				return fmt.Errorf("index %s(%s) created twice", st.Table, strings.Join(st.Columns, ", "))
+			}
+		}
+		t.Indexes = append(t.Indexes, slices.Clone(st.Columns))
+	case store.RawSQL:
+	default:
+		return fmt.Errorf("unknown step %T", step)
+	}
+	return nil
+}
+
+// alterColumn applies an AlterColumn step to the descriptor it names.
+// Only nullability and the default may change: anything else would need
+// the data converted, which no backend does for us.
+func alterColumn(s *Schema, st store.AlterColumn) error {
+	t, ok := s.tables[st.Table]
+	if !ok {
+		return fmt.Errorf("AlterColumn on table %q that no CreateTable step created", st.Table)
+	}
+	old, ok := t.Column(st.Column.Name)
+	if !ok {
+		return fmt.Errorf("AlterColumn of unknown column %s.%s", st.Table, st.Column.Name)
+	}
+	nc := st.Column
+	if nc.Type != old.Type || !reflect.DeepEqual(nc.Ref, old.Ref) {
+		return fmt.Errorf("AlterColumn %s.%s: only nullability and the default can change", st.Table, nc.Name)
+	}
+	if isPK(t, nc.Name) {
+		return fmt.Errorf("AlterColumn %s.%s: a primary key column cannot be altered", st.Table, nc.Name)
+	}
+	if old.Nullable && !nc.Nullable && nc.Default == nil {
+		return fmt.Errorf("AlterColumn %s.%s: a column made NOT NULL needs a default for the rows holding NULL", st.Table, nc.Name)
+	}
+	*old = nc
+	return nil
 }
 
 func cloneTable(t store.Table) store.Table {

@@ -29,6 +29,10 @@ func Run(t *testing.T, open Opener) {
 		run  func(t *testing.T, open Opener)
 	}{
 		{"Migrate", testMigrate},
+		{"AlterColumn", testAlterColumn},
+		{"AlterInvalid", testAlterInvalid},
+		{"AlterReopen", testAlterReopen},
+		{"MigrateFresh", testMigrateFresh},
 		{"RoundTrip", testRoundTrip},
 		{"AutoIncrement", testAutoIncrement},
 		{"Conditions", testConditions},
@@ -614,6 +618,14 @@ func testDistinctCount(t *testing.T, open Opener) {
 		{"count filtered", store.Query{Columns: []string{"id"}, Where: store.Eq("active", true), OrderBy: []store.Order{{Column: "id"}}}, []any{int64(1), int64(3), int64(6)}, 3},
 		{"count honours limit", store.Query{Columns: []string{"id"}, Limit: 2, OrderBy: []store.Order{{Column: "id"}}}, []any{int64(1), int64(2)}, 2},
 		{"count honours offset", store.Query{Columns: []string{"id"}, Offset: 5, OrderBy: []store.Order{{Column: "id"}}}, []any{int64(6)}, 1},
+		// name is NOT NULL: counted as all rows minus the excluded ones.
+		{"count all but one value", store.Query{Columns: []string{"id"}, Where: store.NotCond{Cond: store.Eq("name", "Alpha")}, OrderBy: []store.Order{{Column: "id"}}},
+			[]any{int64(2), int64(3), int64(4), int64(5), int64(6)}, 5},
+		{"count all but a missing value", store.Query{Columns: []string{"id"}, Where: store.NotCond{Cond: store.Eq("name", "nope")}, OrderBy: []store.Order{{Column: "id"}}},
+			[]any{int64(1), int64(2), int64(3), int64(4), int64(5), int64(6)}, 6},
+		// rank is nullable: NULL rows match neither rank = 2 nor its negation.
+		{"count all but one value of a nullable column", store.Query{Columns: []string{"id"}, Where: store.NotCond{Cond: store.Eq("rank", 2)}, OrderBy: []store.Order{{Column: "id"}}},
+			[]any{int64(1), int64(3), int64(4)}, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
