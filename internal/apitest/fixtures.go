@@ -228,6 +228,11 @@ func overrides() map[string]func(b *Builder) map[string]any {
 			cert, key := TestCertificate()
 			return map[string]any{"certificate_data": cert, "key_data": key}
 		},
+		// An instance must carry a blueprint that validates (path or
+		// content), as authentik's serializer requires.
+		"/managed/blueprints/": func(b *Builder) map[string]any {
+			return map[string]any{"path": "", "content": "version: 1\nmetadata:\n  name: Test blueprint " + b.Unique() + "\nentries: []\n"}
+		},
 		"/enterprise/license/": func(b *Builder) map[string]any {
 			app := b.H.App
 			id, err := licensing.EnsureInstallID(context.Background(), app.Store, app.Engine.NewUUID)

@@ -52,8 +52,19 @@ type Harness struct {
 	router routers.Router
 }
 
-// Start opens a fresh server on backend ("sqlite" or "postgres").
+// Start opens a fresh server on backend ("sqlite" or "postgres"). It
+// skips blueprint discovery, so the database holds only what start-up
+// code creates (the bootstrap admin, the built-in source, ...) and tests
+// stay fast; StartWith can turn it on.
 func Start(t testing.TB, backend string) *Harness {
+	t.Helper()
+	return StartWith(t, backend, nil)
+}
+
+// StartWith is Start with the configuration adjusted by configure before
+// the server opens (e.g. SkipBlueprints = false applies the default
+// blueprints as akserver does).
+func StartWith(t testing.TB, backend string, configure func(*config.Config)) *Harness {
 	t.Helper()
 	ctx := context.Background()
 	var db config.DatabaseURL
@@ -70,7 +81,11 @@ func Start(t testing.TB, backend string) *Harness {
 		t.Fatalf("unknown backend %q", backend)
 	}
 	cfg := config.Config{Listen: "127.0.0.1:0", Database: db, LogLevel: "error",
-		BootstrapPassword: "akadmin-password", BootstrapToken: Token, BootstrapEmail: "root@localhost"}
+		BootstrapPassword: "akadmin-password", BootstrapToken: Token, BootstrapEmail: "root@localhost",
+		SkipBlueprints: true}
+	if configure != nil {
+		configure(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/akgo/akgo/internal/api"
 	"github.com/akgo/akgo/internal/api/admin"
+	"github.com/akgo/akgo/internal/api/blueprintsapi"
 	"github.com/akgo/akgo/internal/api/certs"
 	"github.com/akgo/akgo/internal/api/coreapi"
 	"github.com/akgo/akgo/internal/api/eventsapi"
@@ -28,6 +29,7 @@ import (
 	"github.com/akgo/akgo/internal/api/rbacapi"
 	"github.com/akgo/akgo/internal/api/stagesapi"
 	"github.com/akgo/akgo/internal/apispec"
+	"github.com/akgo/akgo/internal/blueprint/instances"
 	"github.com/akgo/akgo/internal/config"
 	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/events"
@@ -91,9 +93,13 @@ type App struct {
 	Log      *slog.Logger
 	// Tasks runs the system tasks while the server serves.
 	Tasks *tasks.Scheduler
+	// Blueprints applies blueprint instances and discovers blueprint files.
+	Blueprints *instances.Manager
 
 	background     sync.WaitGroup
 	stopBackground context.CancelFunc
+	watchMu        sync.Mutex
+	watcher        *instances.Watcher
 }
 
 // Open prepares everything short of listening: the store with its
@@ -152,7 +158,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	applyEmail(cfg.Email)
 	a.API = api.NewServer(eng, auth, log)
 	a.API.Config, a.API.Events = a.Config, rec
-	registerActions(a.API)
 	sched, err := tasks.New(tasks.Config{Store: st, Registry: reg, Events: rec, Log: log})
 	if err != nil {
 		st.Close()
@@ -162,8 +167,21 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 		st.Close()
 		return nil, fmt.Errorf("register tasks: %w", err)
 	}
+	a.Blueprints, err = instances.New(instances.Config{Engine: eng, Files: blueprintFiles(cfg.BlueprintsDir), Tasks: sched,
+		Events: rec, Env: blueprintEnv(cfg), Log: log})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	registerActions(a.API, a.Blueprints)
 	admin.SetScheduler(a.API, sched)
 	a.Tasks = sched
+	if !cfg.SkipBlueprints {
+		if err := a.applyBlueprints(ctx); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	a.startBackground()
 	// Start-up parses the schema and builds the migration plan; hand the
 	// garbage back to the OS so an idle server stays small.
@@ -218,6 +236,10 @@ func (a *App) Serve(ctx context.Context, onListen func(net.Addr)) error {
 	}
 	// Let running tasks finish before the store closes.
 	defer func() { stopTasks(); <-a.Tasks.Done() }()
+	if !a.Config.SkipBlueprints {
+		a.watchBlueprints(taskCtx)
+		defer a.stopWatching()
+	}
 	return server.Run(ctx, server.Options{
 		Addr:    a.Config.Listen,
 		Handler: server.LogRequests(a.Log, a.Handler()),
@@ -235,6 +257,7 @@ func (a *App) Serve(ctx context.Context, onListen func(net.Addr)) error {
 // Close waits for start-up work, stops background notification delivery,
 // then releases the store.
 func (a *App) Close() error {
+	a.stopWatching()
 	if a.stopBackground != nil {
 		a.stopBackground()
 	}
@@ -293,12 +316,17 @@ func NewAPIServerForInspection() (*api.Server, error) {
 	modelhooks.Register(eng, modelhooks.Settings{})
 	srv := api.NewServer(eng, nil, nil)
 	srv.Events = &events.Recorder{Engine: eng}
-	registerActions(srv)
+	mgr, err := instances.New(instances.Config{Engine: eng, Files: blueprintFiles("")})
+	if err != nil {
+		return nil, err
+	}
+	registerActions(srv, mgr)
 	return srv, nil
 }
 
 // registerActions installs every custom action handler.
-func registerActions(s *api.Server) {
+func registerActions(s *api.Server, bp *instances.Manager) {
+	blueprintsapi.Register(s, bp)
 	kinds.Register(s)
 	certs.Register(s)
 	admin.Register(s)

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/akgo/akgo/internal/apitest"
@@ -46,22 +47,29 @@ func rows(t *testing.T, a *app.App, model string, where store.Cond) []store.Row 
 }
 
 func TestBootstrap(t *testing.T) {
+	// Start-up code bootstraps when a password or token is configured; the
+	// bootstrap blueprint (system/bootstrap.yaml) also creates akadmin
+	// without either, as authentik does, with an unusable password.
 	cases := []struct {
-		name      string
-		password  string
-		token     string
-		wantUser  bool
-		wantToken bool
+		name       string
+		password   string
+		token      string
+		blueprints bool
+		wantUser   bool
+		wantToken  bool
 	}{
-		{"password and token", "s3cret", "the-token", true, true},
-		{"password only", "s3cret", "", true, false},
-		{"token only", "", "the-token", true, true},
-		{"neither", "", "", false, false},
+		{"password and token", "s3cret", "the-token", false, true, true},
+		{"password only", "s3cret", "", false, true, false},
+		{"token only", "", "the-token", false, true, true},
+		{"neither", "", "", false, false, false},
+		{"password and token, with blueprints", "s3cret", "the-token", true, true, true},
+		{"neither, with blueprints", "", "", true, true, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a := open(t, filepath.Join(t.TempDir(), "db"), func(c *config.Config) {
 				c.BootstrapPassword, c.BootstrapToken = tc.password, tc.token
+				c.SkipBlueprints = !tc.blueprints
 			})
 			defer a.Close()
 			users := rows(t, a, "authentik_core.user", store.Eq("username", "akadmin"))
@@ -77,6 +85,9 @@ func TestBootstrap(t *testing.T) {
 			}
 			if tc.password != "" && !auth.CheckPassword(tc.password, u["password"].(string)) {
 				t.Errorf("password hash does not verify")
+			}
+			if tc.password == "" && !strings.HasPrefix(u["password"].(string), "!") {
+				t.Errorf("password %q is usable", u["password"])
 			}
 			groups := rows(t, a, "authentik_core.group", store.Eq("name", "authentik Admins"))
 			if len(groups) != 1 || groups[0]["is_superuser"] != true {

@@ -15,21 +15,27 @@ import (
 )
 
 // BenchmarkStartupEmptyDatabase measures Open on a new SQLite file: schema
-// load, migrations, secret key and bootstrap (the "empty database to ready"
-// figure in docs/benchmarks.md).
+// load, migrations, secret key, bootstrap and the default blueprints (the
+// "empty database to ready" figure in docs/benchmarks.md); the
+// without-blueprints case shows what applying the defaults costs.
 func BenchmarkStartupEmptyDatabase(b *testing.B) {
 	if _, err := apispec.Load(); err != nil {
 		b.Fatal(err)
 	}
-	for _, bootstrap := range []bool{false, true} {
-		name := "plain"
-		if bootstrap {
-			name = "with-bootstrap"
-		}
-		b.Run(name, func(b *testing.B) {
+	cases := []struct {
+		name                      string
+		bootstrap, skipBlueprints bool
+	}{
+		{"plain", false, false},
+		{"with-bootstrap", true, false},
+		{"without-blueprints", false, true},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				cfg := config.Config{Database: config.DatabaseURL{Driver: config.DriverSQLite, DSN: filepath.Join(b.TempDir(), "a.db")}}
-				if bootstrap {
+				cfg := config.Config{Database: config.DatabaseURL{Driver: config.DriverSQLite, DSN: filepath.Join(b.TempDir(), "a.db")},
+					SkipBlueprints: tc.skipBlueprints}
+				if tc.bootstrap {
 					cfg.BootstrapPassword, cfg.BootstrapToken = "pw", "token"
 				}
 				a, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))

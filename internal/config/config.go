@@ -27,8 +27,16 @@ type Config struct {
 	BootstrapToken    string
 	BootstrapEmail    string
 
+	// BlueprintsDir is AUTHENTIK_BLUEPRINTS_DIR: blueprint files layered
+	// over the ones built into akserver (the directory wins for the same
+	// relative path).
 	BlueprintsDir string
-	MediaDir      string
+	// SkipBlueprints turns off blueprint discovery (at start, hourly and on
+	// file changes) for servers embedded in tests; the API still applies
+	// instances on request. It is not a setting: akserver always
+	// discovers, as authentik does.
+	SkipBlueprints bool
+	MediaDir       string
 
 	// Email is authentik's global email configuration (AUTHENTIK_EMAIL__*).
 	Email Email

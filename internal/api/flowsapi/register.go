@@ -24,16 +24,21 @@ const (
 )
 
 type handler struct {
+	s        *api.Server
 	e        *engine.Engine
 	policies *policies.Engine
 }
 
-// Register installs the flow diagram and execute actions. Both are open to
-// any authenticated user: they show only flows the caller may view.
+// Register installs the flow diagram, execute, export and import actions.
+// All are open to any authenticated user and check permissions
+// themselves: diagram, execute and export show only flows the caller may
+// view.
 func Register(s *api.Server) {
-	h := &handler{e: s.Engine, policies: policies.For(s.Engine)}
+	h := &handler{s: s, e: s.Engine, policies: policies.For(s.Engine)}
 	s.RegisterOpen("flows_instances_diagram_retrieve", h.diagram)
 	s.RegisterOpen("flows_instances_execute_retrieve", h.execute)
+	s.RegisterOpen("flows_instances_export_retrieve", h.exportFlow)
+	s.RegisterOpen("flows_instances_import_create", h.importFlow)
 }
 
 // flowBySlug loads the flow of the {slug} parameter. A flow the caller may
