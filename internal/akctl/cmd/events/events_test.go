@@ -1,0 +1,62 @@
+package events
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/akgo/akgo/internal/akctl/cmdutil"
+	"github.com/akgo/akgo/internal/akctl/iostreams"
+	"github.com/akgo/akgo/internal/akctl/output"
+)
+
+func TestNewCmdTail(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     string
+		query    string
+		interval time.Duration
+		lines    int
+		format   output.Format
+		wantErr  string
+	}{
+		{name: "defaults", args: "", interval: 2 * time.Second, lines: 10, format: output.Table},
+		{name: "filters", args: "--action login --user jane -n 0 --interval 500ms -o json", query: "action=login&username=jane", interval: 500 * time.Millisecond, format: output.JSON},
+		{name: "interval too short", args: "--interval 1ms", wantErr: "at least 100ms"},
+		{name: "too many lines", args: "-n 5000", wantErr: "between 0 and 1000"},
+		{name: "no jq", args: "--jq .", wantErr: "--jq is not supported"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			f := cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
+			var got *TailOptions
+			cmd := NewCmdTail(f, func(_ context.Context, o *TailOptions) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tt.args))
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			cmd.SilenceErrors, cmd.SilenceUsage = true, true
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !cmdutil.IsUsage(err) {
+					t.Fatalf("err = %v, want usage error %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Query.Encode() != tt.query || got.Interval != tt.interval || got.Lines != tt.lines || got.Output.Format != tt.format {
+				t.Errorf("got query %q interval %s lines %d format %s", got.Query.Encode(), got.Interval, got.Lines, got.Output.Format)
+			}
+		})
+	}
+}
+
+func TestPad(t *testing.T) {
+	if got := pad([]string{"a", "bb", "c"}, []int{3, 3, 3}); got != "a     bb    c" {
+		t.Errorf("pad: %q", got)
+	}
+}

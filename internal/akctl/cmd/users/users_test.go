@@ -1,0 +1,53 @@
+package users
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/akgo/akgo/internal/akctl/cmdutil"
+	"github.com/akgo/akgo/internal/akctl/iostreams"
+)
+
+func TestNewCmdSetPassword(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      string
+		stdinTTY  bool
+		fromStdin bool
+		wantErr   string
+	}{
+		{name: "terminal prompts", args: "jane", stdinTTY: true},
+		{name: "pipe needs the flag", args: "jane", wantErr: "pass --password-stdin"},
+		{name: "pipe with the flag", args: "jane --password-stdin", fromStdin: true},
+		{name: "no user", args: "", stdinTTY: true, wantErr: "want a user"},
+		{name: "no password flag", args: "jane --password x", stdinTTY: true, wantErr: "unknown flag: --password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			ios.SetStdinTTY(tt.stdinTTY)
+			f := cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
+			var got *SetPasswordOptions
+			cmd := NewCmdSetPassword(f, func(_ context.Context, o *SetPasswordOptions) error { got = o; return nil })
+			cmd.SetArgs(strings.Fields(tt.args))
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			cmd.SilenceErrors, cmd.SilenceUsage = true, true
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.User != "jane" || got.FromStdin != tt.fromStdin || got.Users.Name != "users" {
+				t.Errorf("got %+v", got)
+			}
+		})
+	}
+}
