@@ -151,7 +151,10 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) cmdutil.ExitCod
 		return code
 	}
 	cmdutil.PrintError(f.IOStreams, msg)
-	if code == cmdutil.ExitUsage && cmd != nil && !errors.Is(err, cmdutil.ErrCancelled) && !strings.Contains(msg, "--help") {
+	// The pointer to --help helps with a wrong command line, not with a
+	// missing configuration, which the message itself explains.
+	var notConf *cmdutil.NotConfiguredError
+	if code == cmdutil.ExitUsage && cmd != nil && !errors.Is(err, cmdutil.ErrCancelled) && !errors.As(err, &notConf) && !strings.Contains(msg, "--help") {
 		fmt.Fprintf(f.IOStreams.ErrOut, "Run `%s --help` for usage.\n", cmd.CommandPath())
 	}
 	return code

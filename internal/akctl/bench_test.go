@@ -129,7 +129,7 @@ func TestBinary(t *testing.T) {
 		t.Errorf("get flows (piped): %d %q", code, out)
 	}
 	code, _, errOut = runBinary(t, bin, env, "get", "flow", "nope")
-	if code != int(cmdutil.ExitNotFound) || errOut != "error: flows \"nope\" not found\n" {
+	if code != int(cmdutil.ExitNotFound) || !strings.HasPrefix(errOut, "error: flows \"nope\" not found\nhint: `akctl get flows` lists them") {
 		t.Errorf("not found: %d %q", code, errOut)
 	}
 	code, _, errOut = runBinary(t, bin, append(env, "NO_COLOR=1"), "get", "--bogus")

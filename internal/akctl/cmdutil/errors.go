@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -88,6 +89,7 @@ func Report(err error, conn *config.Connection) (ExitCode, string) {
 		usage   *UsageError
 		nf      *resource.NotFoundError
 		amb     *resource.AmbiguousError
+		keyFmt  *resource.KeyFormatError
 		unknown *resource.UnknownResourceError
 		unsup   *resource.UnsupportedError
 		ctxErr  *config.UnknownContextError
@@ -109,9 +111,11 @@ func Report(err error, conn *config.Connection) (ExitCode, string) {
 		return ExitCancelled, err.Error()
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted, "interrupted"
-	case errors.As(err, &usage), errors.As(err, &unknown), errors.As(err, &unsup), errors.As(err, &amb), errors.As(err, &notConf), errors.As(err, &jqErr):
+	case errors.As(err, &usage), errors.As(err, &unknown), errors.As(err, &unsup), errors.As(err, &amb), errors.As(err, &keyFmt), errors.As(err, &notConf), errors.As(err, &jqErr):
 		return ExitUsage, err.Error()
-	case errors.As(err, &nf), errors.As(err, &ctxErr):
+	case errors.As(err, &nf):
+		return ExitNotFound, err.Error() + fmt.Sprintf("\nhint: `akctl get %s` lists them; objects are named by id or natural key (`akctl api-resources -o wide`)", nf.Resource)
+	case errors.As(err, &ctxErr):
 		return ExitNotFound, err.Error()
 	case errors.As(err, &connErr):
 		return ExitConnection, connectionMessage(err, connErr)
@@ -125,10 +129,29 @@ func Report(err error, conn *config.Connection) (ExitCode, string) {
 
 func connectionMessage(err error, c *ConnectionError) string {
 	msg := fmt.Sprintf("cannot connect to %s: %v", c.Conn.Describe(), rootCause(c.Err))
-	if prefix := strings.TrimSuffix(err.Error(), c.Error()); prefix != err.Error() {
-		msg = strings.TrimSuffix(prefix, ": ") + ": " + msg
+	if what := connectionWhat(err, c); what != "" {
+		msg = what + ": " + msg
 	}
 	return msg + "\nhint: is akserver running at that address? check `akctl config view`"
+}
+
+// requestPrefix is what pkg/client puts before a transport error
+// ("GET /core/users/: "); net/http adds `Get "URL": `.
+var requestPrefix = regexp.MustCompile(`(^|: )(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) /\S*: ([A-Z][a-z]+ "[^"]*": )?$`)
+
+// connectionWhat is what the command was doing ("list users"), without
+// the request and URL the connection message repeats.
+func connectionWhat(err error, c *ConnectionError) string {
+	prefix, found := strings.CutSuffix(err.Error(), c.Error())
+	if !found {
+		return ""
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		prefix = strings.TrimSuffix(prefix, fmt.Sprintf("%s %q: ", ue.Op, ue.URL))
+	}
+	prefix = requestPrefix.ReplaceAllString(prefix, "")
+	return strings.TrimSuffix(prefix, ": ")
 }
 
 // rootCause drops url.Error's "Get \"...\":" prefix, which repeats the URL.

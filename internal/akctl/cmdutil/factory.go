@@ -148,7 +148,7 @@ func (f *Factory) Resources() (*resource.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &resource.Client{API: c}, nil
+	return &resource.Client{API: c, Catalog: f.Catalog()}, nil
 }
 
 // Catalog returns the resources of the model registry.

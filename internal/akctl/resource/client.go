@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/akgo/akgo/internal/akctl/output"
 	"github.com/akgo/akgo/internal/registry"
 	"github.com/akgo/akgo/pkg/client"
 )
@@ -19,6 +20,10 @@ import (
 // the schema's paths, keeping response bodies as the API's JSON.
 type Client struct {
 	API *client.Client
+	// Catalog names the targets of references in natural keys with
+	// several fields ("my-flow/my-stage/10"); without it those parts
+	// must be primary keys.
+	Catalog *Catalog
 }
 
 // NotFoundError is an object that does not exist.
@@ -204,6 +209,14 @@ func (c *Client) Resolve(ctx context.Context, r *Resource, nameOrID string) (*Ob
 			return nil, err
 		}
 	}
+	if nk == "" && len(r.Model.NaturalKey) > 1 && r.Can(registry.OpList) {
+		if strings.Contains(nameOrID, "/") {
+			return c.resolveComposite(ctx, r, nameOrID)
+		}
+		if !r.looksLikePK(nameOrID) {
+			return nil, &KeyFormatError{Resource: r.Name, Name: nameOrID, Key: r.Model.NaturalKey}
+		}
+	}
 	field := nk
 	if r.Endpoint.LookupField != "pk" && r.looksLikePK(nameOrID) {
 		// A pk given for an endpoint looked up by slug: found through
@@ -230,6 +243,135 @@ func (c *Client) Resolve(ctx context.Context, r *Resource, nameOrID string) (*Ob
 		e.Lookups = append(e.Lookups, m.Lookup)
 	}
 	return nil, e
+}
+
+// KeyFormatError is a name that does not have the shape of a resource's
+// natural key with several fields.
+type KeyFormatError struct {
+	Resource, Name string
+	Key            []string
+	// Part is the field whose value has the wrong type, Want the type
+	// ("" when the number of parts is wrong).
+	Part, Want string
+}
+
+func (e *KeyFormatError) Error() string {
+	if e.Part != "" {
+		return fmt.Sprintf("%s %q: %s must be %s; name these objects by pk or by %s",
+			e.Resource, e.Name, e.Part, e.Want, strings.Join(e.Key, "/"))
+	}
+	return fmt.Sprintf("%s %q: name these objects by pk or by %s (%d parts separated by /)",
+		e.Resource, e.Name, strings.Join(e.Key, "/"), len(e.Key))
+}
+
+// misfit says what a key part should be when it cannot be a value of
+// the field ("" when it can), so that "my-flow/0" for a binding whose
+// target is a UUID is refused before the server answers with a
+// validation error about a list filter.
+func misfit(m *registry.Model, field, v string) string {
+	f, ok := m.Field(field)
+	if !ok {
+		return ""
+	}
+	switch f.Kind {
+	case registry.KindUUID:
+		if !uuidRE.MatchString(v) {
+			if f.Ref != "" {
+				return "a UUID (the pk of the " + f.Ref + ")"
+			}
+			return "a UUID"
+		}
+	case registry.KindInt:
+		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+			return "an integer"
+		}
+	}
+	return ""
+}
+
+// resolveComposite finds an object by a natural key with several fields,
+// written as its values joined by "/" in the key's order: a flow binding
+// is "my-flow/my-stage/10". A part that refers to another object may
+// name it by its own natural key. Slashes cannot occur inside a part;
+// objects whose key values hold one are reached by pk.
+func (c *Client) resolveComposite(ctx context.Context, r *Resource, name string) (*Object, error) {
+	key := r.Model.NaturalKey
+	parts := strings.Split(name, "/")
+	if len(parts) != len(key) {
+		return nil, &KeyFormatError{Resource: r.Name, Name: name, Key: key}
+	}
+	want := make([]string, len(key))
+	targets := make([]*Resource, len(key))
+	q := url.Values{"page_size": {"100"}}
+	for i, field := range key {
+		want[i] = parts[i]
+		if f, ok := r.Model.Field(field); ok && f.Ref != "" && c.Catalog != nil {
+			if target, ok := c.Catalog.ForModel(f.Ref); ok {
+				targets[i] = target
+				pk, err := c.refPK(ctx, target, parts[i])
+				if err != nil {
+					return nil, fmt.Errorf("%s %q: %s: %w", r.Name, name, field, err)
+				}
+				want[i] = fmt.Sprint(pk)
+			}
+		}
+		if wantType := misfit(r.Model, field, want[i]); wantType != "" {
+			return nil, &KeyFormatError{Resource: r.Name, Name: name, Key: key, Part: field, Want: wantType}
+		}
+		if r.hasExactFilter(field) {
+			q.Set(field, want[i])
+		}
+	}
+	var matches []*Object
+	err := c.Walk(ctx, r, q, true, func(p *Page) error {
+		for _, raw := range p.Results {
+			o, err := r.object(raw)
+			if err != nil {
+				return err
+			}
+			if keyMatches(o.Map, key, want, targets) {
+				matches = append(matches, o)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch len(matches) {
+	case 0:
+		return nil, &NotFoundError{Resource: r.Name, Name: name}
+	case 1:
+		return matches[0], nil
+	}
+	e := &AmbiguousError{Resource: r.Name, Name: name, Field: strings.Join(key, "/")}
+	for _, m := range matches {
+		e.Lookups = append(e.Lookups, m.Lookup)
+	}
+	return nil, e
+}
+
+// keyMatches compares an object's key fields with the wanted values. A
+// reference the API embeds as an object (a consent's application) is
+// compared by the embedded object's primary key.
+func keyMatches(obj map[string]any, key, want []string, targets []*Resource) bool {
+	for i, field := range key {
+		v, ok := obj[field]
+		if !ok {
+			return false
+		}
+		if m, nested := v.(map[string]any); nested {
+			pkf := "pk"
+			if targets[i] != nil && targets[i].PKField != "" {
+				pkf = targets[i].PKField
+			}
+			v = m[pkf]
+		}
+		if output.Scalar(v) != want[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // findByField lists the objects whose field equals value exactly.

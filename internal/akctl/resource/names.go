@@ -11,7 +11,7 @@ package resource
 // TestEveryEndpointIsNamed fails when the registry gains an endpoint this
 // table does not name; until then such an endpoint is named by its path.
 var names = map[string][]string{
-	"/admin/system_tasks/": {"systemtasks", "systemtask"},
+	"/admin/system_tasks/": {"systemtasks", "systemtask", "tasks", "task"},
 
 	"/authenticators/admin/duo/":      {"authenticators/admin/duo", "authenticator/admin/duo"},
 	"/authenticators/admin/mobile/":   {"authenticators/admin/mobile", "authenticator/admin/mobile"},
@@ -45,7 +45,7 @@ var names = map[string][]string{
 	"/flows/bindings/":  {"flowbindings", "flowbinding", "fsb"},
 	"/flows/instances/": {"flows", "flow"},
 
-	"/managed/blueprints/": {"blueprintinstances", "blueprintinstance", "bpi"},
+	"/managed/blueprints/": {"blueprintinstances", "blueprintinstance", "bpi", "blueprints", "blueprint"},
 
 	"/oauth2/access_tokens/":       {"oauth2/accesstokens", "oauth2/accesstoken"},
 	"/oauth2/authorization_codes/": {"oauth2/authorizationcodes", "oauth2/authorizationcode"},

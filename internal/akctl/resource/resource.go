@@ -245,7 +245,8 @@ func (c *Catalog) suggest(name string) []string {
 		if strings.HasPrefix(n, name) || strings.Contains(n, name) && len(name) >= 3 {
 			d = min(d, 1)
 		}
-		if d <= max(2, len(name)/3) && !seen[r.Name] {
+		// One edit for short names: two would suggest "roles" for "nope".
+		if d <= max(1, len(name)/3) && !seen[r.Name] {
 			cands = append(cands, cand{r.Name, d})
 			seen[r.Name] = true
 		}

@@ -60,6 +60,9 @@ func TestLookup(t *testing.T) {
 		{"stage", "/stages/all/"},
 		{"certs", "/crypto/certificatekeypairs/"},
 		{"user", "/core/users/"},
+		{"tasks", "/admin/system_tasks/"},
+		{"task", "/admin/system_tasks/"},
+		{"blueprints", "/managed/blueprints/"},
 		// A model served twice is named after the endpoint that creates it.
 		{"authentik_providers_ldap.ldapprovider", "/providers/ldap/"},
 		{"authentik_stages_authenticator_totp.totpdevice", "/authenticators/admin/totp/"},
@@ -73,7 +76,11 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%q) = %s, want %s", tt.name, r.Endpoint.Path, tt.path)
 		}
 	}
-	_, err := c.Lookup("flowz")
+	_, err := c.Lookup("nope")
+	if err == nil || strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("Lookup(nope) suggests something two edits away: %v", err)
+	}
+	_, err = c.Lookup("flowz")
 	var unknown *UnknownResourceError
 	if !errors.As(err, &unknown) || !strings.Contains(err.Error(), "did you mean flows") {
 		t.Errorf("Lookup(flowz): %v", err)

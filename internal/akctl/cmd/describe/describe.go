@@ -5,6 +5,7 @@ package describe
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -27,6 +28,10 @@ type DescribeOptions struct {
 
 	Resource *resource.Resource
 	Name     string
+	Output   output.Options
+
+	// structured is -o or --jq given: data for programs instead of text.
+	structured bool
 }
 
 // NewCmdDescribe builds `akctl describe`.
@@ -37,10 +42,16 @@ func NewCmdDescribe(f *cmdutil.Factory, runF func(context.Context, *DescribeOpti
 		Short: "Show one object: fields, related objects, and what uses it",
 		Long: `Show one object for people: its fields in the server's order, the
 objects it refers to (by name), and the objects that refer to it, with
-what deleting it would do to them (the API's used_by).`,
+what deleting it would do to them (the API's used_by).
+
+-o json and -o yaml print the same for programs: {"object": the API's
+JSON of the object, "related": [{field, resource, value, name}],
+"used_by": the API's used_by list} (used_by is left out for resources
+without that operation).`,
 		Example: `  akctl describe flow default-authentication-flow
   akctl describe user akadmin
-  akctl describe policy/expression my-policy`,
+  akctl describe policy/expression my-policy
+  akctl describe stage/password my-stage -o json --jq '.used_by[].name'`,
 		Args:              cmdutil.ExactArgs(2, "a resource and a name or id"),
 		ValidArgsFunction: cmdutil.ResourceArgs(f, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -49,12 +60,17 @@ what deleting it would do to them (the API's used_by).`,
 				return err
 			}
 			opts.Resource, opts.Name, opts.Catalog = r, args[1], f.Catalog()
+			opts.structured = cmd.Flags().Changed("output") || opts.Output.JQ != ""
+			if err := opts.Output.Validate(); err != nil {
+				return cmdutil.MarkUsage(err)
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return describeRun(cmd.Context(), opts)
 		},
 	}
+	output.AddFlags(cmd, &opts.Output, output.JSON, output.YAML)
 	return cmd
 }
 
@@ -73,6 +89,13 @@ func describeRun(ctx context.Context, o *DescribeOptions) error {
 		return fmt.Errorf("describe %s %q: used by: %w", r.Name, o.Name, err)
 	}
 	related := Related(ctx, rc, o.Catalog, r, obj.Map)
+	if o.structured {
+		raw, err := Document(r, obj, related, usedBy)
+		if err != nil {
+			return err
+		}
+		return output.NewPrinter(o.IO, &o.Output).JSON(raw)
+	}
 	var b bytes.Buffer
 	if err := Write(&b, o.IO.ColorScheme(), r, obj, related, usedBy); err != nil {
 		return err
@@ -83,10 +106,33 @@ func describeRun(ctx context.Context, o *DescribeOptions) error {
 
 // Relation is one object the described object refers to.
 type Relation struct {
-	Field    string
-	Resource string
-	Value    string
-	Name     string
+	Field    string `json:"field"`
+	Resource string `json:"resource"`
+	Value    string `json:"value"`
+	Name     string `json:"name,omitempty"`
+}
+
+// document is what -o json prints. The object stays the API's raw JSON
+// (field order and numbers as sent), as for `akctl get -o json`.
+type document struct {
+	Object  json.RawMessage    `json:"object"`
+	Related []Relation         `json:"related"`
+	UsedBy  *[]resource.UsedBy `json:"used_by,omitempty"`
+}
+
+// Document renders the description as JSON for -o json|yaml and --jq.
+func Document(r *resource.Resource, obj *resource.Object, related []Relation, usedBy []resource.UsedBy) ([]byte, error) {
+	d := document{Object: obj.Raw, Related: related}
+	if d.Related == nil {
+		d.Related = []Relation{}
+	}
+	if r.Can(registry.OpUsedBy) {
+		if usedBy == nil {
+			usedBy = []resource.UsedBy{}
+		}
+		d.UsedBy = &usedBy
+	}
+	return json.Marshal(d)
 }
 
 // maxLookups bounds the extra requests describe makes to name related

@@ -135,8 +135,11 @@ func editRun(ctx context.Context, o *EditOptions) error {
 			fmt.Fprintln(o.IO.ErrOut, "Edit cancelled: the file is empty.")
 			return cmdutil.ErrCancelled
 		}
-		if problems != nil && string(data) == presented {
-			// Saved unchanged after an error: the user gives up.
+		if problems != nil && edited == content {
+			// Saved unchanged after an error: the user gives up. The
+			// comments are left out of the comparison: an editor (or a
+			// script) that rewrites them changes nothing that is sent,
+			// and comparing them would loop forever.
 			keep = true
 			return fmt.Errorf("edit %s %q: not saved; your changes are in %s: %w", r.Name, o.Name, file, lastErr)
 		}
@@ -157,7 +160,7 @@ func editRun(ctx context.Context, o *EditOptions) error {
 		raw, err := rc.Patch(ctx, r, obj.Lookup, changes)
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.StatusCode == 400 {
-			problems, lastErr = validationLines(apiErr), fmt.Errorf("edit %s %q: %w", r.Name, o.Name, err)
+			problems, lastErr = validationLines(apiErr), err
 			continue
 		}
 		if err != nil {

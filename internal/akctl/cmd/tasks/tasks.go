@@ -54,11 +54,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			rc, err := opts.Resources()
-			if err != nil {
-				return err
-			}
-			return get.List(cmd.Context(), opts.IO, rc, opts.Tasks, url.Values{}, false, output.NewPrinter(opts.IO, &opts.Output))
+			return listRun(cmd.Context(), opts)
 		},
 	}
 	output.AddFlags(cmd, &opts.Output)
@@ -86,21 +82,33 @@ func NewCmdRetry(f *cmdutil.Factory, runF func(context.Context, *RetryOptions) e
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			rc, err := opts.Resources()
-			if err != nil {
-				return err
-			}
-			for _, n := range opts.Names {
-				err := rc.API.Do(cmd.Context(), "POST", "/admin/system_tasks/"+url.PathEscape(n)+"/retry/", nil, nil, nil)
-				if err != nil {
-					if client.IsNotFound(err) {
-						return &resource.NotFoundError{Resource: "systemtasks", Name: n}
-					}
-					return fmt.Errorf("retry task %q: %w", n, err)
-				}
-				fmt.Fprintf(opts.IO.Out, "task %q retried\n", n)
-			}
-			return nil
+			return retryRun(cmd.Context(), opts)
 		},
 	}
+}
+
+func listRun(ctx context.Context, o *ListOptions) error {
+	rc, err := o.Resources()
+	if err != nil {
+		return err
+	}
+	return get.List(ctx, o.IO, rc, o.Tasks, url.Values{}, false, output.NewPrinter(o.IO, &o.Output))
+}
+
+func retryRun(ctx context.Context, o *RetryOptions) error {
+	rc, err := o.Resources()
+	if err != nil {
+		return err
+	}
+	for _, n := range o.Names {
+		err := rc.API.Do(ctx, "POST", "/admin/system_tasks/"+url.PathEscape(n)+"/retry/", nil, nil, nil)
+		if err != nil {
+			if client.IsNotFound(err) {
+				return &resource.NotFoundError{Resource: "systemtasks", Name: n}
+			}
+			return fmt.Errorf("retry task %q: %w", n, err)
+		}
+		fmt.Fprintf(o.IO.Out, "task %q retried\n", n)
+	}
+	return nil
 }
