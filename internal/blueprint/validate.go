@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/spelling"
 )
 
 // Validate checks blueprints without a server: the version, what authentik
@@ -193,7 +194,7 @@ func suggestField(mi *modelInfo, name string) string {
 	}
 	best, bestD := "", 3
 	for k := range mi.writable {
-		if d := editDistance(k, name); d < bestD {
+		if d := spelling.Distance(k, name); d < bestD {
 			best, bestD = k, d
 		}
 	}
@@ -201,26 +202,6 @@ func suggestField(mi *modelInfo, name string) string {
 		return ""
 	}
 	return " (did you mean " + best + "?)"
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func (v *validator) meta(f *vfile, e *Entry) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/akgo/akgo/internal/akctl/output"
 	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/spelling"
 )
 
 // Resource is one API endpoint as akctl presents it.
@@ -241,7 +242,7 @@ func (c *Catalog) suggest(name string) []string {
 	var cands []cand
 	seen := map[string]bool{}
 	for n, r := range c.byName {
-		d := distance(name, n)
+		d := spelling.Distance(name, n)
 		if strings.HasPrefix(n, name) || strings.Contains(n, name) && len(name) >= 3 {
 			d = min(d, 1)
 		}
@@ -262,25 +263,4 @@ func (c *Catalog) suggest(name string) []string {
 		out = append(out, cands[i].name)
 	}
 	return out
-}
-
-// distance is the Levenshtein distance of two strings.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
