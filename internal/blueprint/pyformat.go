@@ -3,6 +3,7 @@ package blueprint
 import (
 	"errors"
 	"fmt"
+	"github.com/akgo/akgo/internal/pyrepr"
 	"math"
 	"strconv"
 	"strings"
@@ -323,7 +324,7 @@ func pyRepr(v any) string {
 	case float64:
 		return pyFloatRepr(x)
 	case string:
-		return pyQuote(x)
+		return pyrepr.Quote(x)
 	case []any:
 		parts := make([]string, len(x))
 		for i, it := range x {
@@ -334,7 +335,7 @@ func pyRepr(v any) string {
 		keys := sortedKeys(x)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = pyQuote(k) + ": " + pyRepr(x[k])
+			parts[i] = pyrepr.Quote(k) + ": " + pyRepr(x[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case *Unknown:
@@ -364,45 +365,4 @@ func pyFloatRepr(f float64) string {
 		return s
 	}
 	return e
-}
-
-// pyQuote is repr(str): single quotes unless the text has a single quote
-// and no double quote.
-func pyQuote(s string) string {
-	q := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case !unicode.IsPrint(r) && r != ' ':
-			switch {
-			case r <= 0xff:
-				fmt.Fprintf(&b, `\x%02x`, r)
-			case r <= 0xffff:
-				fmt.Fprintf(&b, `\u%04x`, r)
-			default:
-				fmt.Fprintf(&b, `\U%08x`, r)
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }

@@ -12,8 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
+	"github.com/akgo/akgo/internal/pyrepr"
 	"go.starlark.net/starlark"
 )
 
@@ -431,44 +431,8 @@ func writeRepr(b *strings.Builder, v starlark.Value, depth int) {
 	}
 }
 
-// QuotePython quotes a string as Python's repr does: single quotes unless
-// the text holds a single quote and no double quote, with Python's escapes
-// for control and non-printable characters.
-func QuotePython(s string) string {
-	quote := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, "\"") {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(quote):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x80 || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
-}
+// QuotePython quotes a string as Python's repr does (see pyrepr.Quote).
+func QuotePython(s string) string { return pyrepr.Quote(s) }
 
 // PyStr is Python's str() of a Go value (as an expression would see it).
 func PyStr(v any) string {
