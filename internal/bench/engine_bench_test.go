@@ -10,6 +10,10 @@
 // label bench=<sub-benchmark name> (seeding: bench=seed), so -tagfocus picks
 // one benchmark out of the profile.
 //
+// Besides ns/op, each benchmark reports cpu-µs/op, the process CPU time
+// (GC included) per request: on a shared machine it moves much less than
+// the wall time when other work competes for the cores.
+//
 // AKBENCH_ROWS sets how many flows and users are seeded (default 10000).
 // With AKGO_TEST_POSTGRES_URL set, every benchmark also runs on PostgreSQL.
 package bench_test

@@ -12,6 +12,13 @@
 // the ancestor's fields plus the concrete model's name. Foreign keys point at
 // the ancestor a relation names, so the database cascades deletes; the
 // engine keeps the ancestor copies in step inside the same transaction.
+//
+// Reads are shaped for a page at a time: computed fields with a batch hook
+// (Hooks.ComputeBatch) run one query per field for the whole page, and a
+// list is sorted by SortKey, which stops at the first unique NOT NULL
+// column so an index can deliver the page without sorting the table. The
+// text columns default orderings sort by are NOT NULL (Django's CharField)
+// and have an index (Tables), from schema version 2 on.
 package engine
 
 //go:generate go run ./migrategen -dir migrations

@@ -60,24 +60,34 @@ func NewHooks() *Hooks {
 // registry gives the field, then "*.field". At each key a batch form wins
 // over a per-row one; a per-row hook is returned as a batch that loops.
 func (h *Hooks) compute(schema, model string, f *registry.Field, field string) BatchComputeFunc {
-	keys := make([]string, 0, 4)
-	if schema != "" {
-		keys = append(keys, schema+"."+field)
-	}
-	keys = append(keys, model+"."+field)
-	if f != nil && f.Computed != "" && f.Computed != "auto" {
-		keys = append(keys, f.Computed)
-	}
-	keys = append(keys, "*."+field)
-	for _, k := range keys {
-		if fn, ok := h.ComputeBatch[k]; ok {
+	// The keys are built in one stack buffer: looking a map up with
+	// string(bytes) does not allocate, and this runs for every property of
+	// every projected schema.
+	var buf [160]byte
+	key := func(prefix string) []byte { return append(append(append(buf[:0], prefix...), '.'), field...) }
+	lookup := func(k []byte) BatchComputeFunc {
+		if fn, ok := h.ComputeBatch[string(k)]; ok {
 			return fn
 		}
-		if fn, ok := h.Compute[k]; ok {
+		if fn, ok := h.Compute[string(k)]; ok {
 			return perRow(fn)
 		}
+		return nil
 	}
-	return nil
+	if schema != "" {
+		if fn := lookup(key(schema)); fn != nil {
+			return fn
+		}
+	}
+	if fn := lookup(key(model)); fn != nil {
+		return fn
+	}
+	if f != nil && f.Computed != "" && f.Computed != "auto" {
+		if fn := lookup(append(buf[:0], f.Computed...)); fn != nil {
+			return fn
+		}
+	}
+	return lookup(key("*"))
 }
 
 // perRow runs a per-row hook as a batch.

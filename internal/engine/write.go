@@ -154,17 +154,54 @@ func between(s, a, b string) string {
 
 // Create validates body against the endpoint's request schema and stores a
 // new object, returning it as the response schema shows it.
+//
+// Only the write itself runs in the write transaction: the body is
+// validated before it and the response rendered in a read transaction
+// after the commit (as DRF renders a saved object). On SQLite all writers
+// queue for one connection, so what runs inside the transaction bounds
+// how many objects can be created per second.
 func (e *Engine) Create(ctx context.Context, ep *registry.Endpoint, body Object) (Object, error) {
-	var out Object
-	err := e.Store.Update(ctx, func(tx store.Tx) error {
+	m, err := e.createChecks(ep, body)
+	if err != nil {
+		return nil, err
+	}
+	var row store.Row
+	err = e.Store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = e.CreateTx(ctx, tx, ep, body)
+		row, err = e.createRow(ctx, tx, ep, m, body)
 		return err
 	})
 	if err != nil {
 		return nil, e.translate(ep, err)
 	}
+	var out Object
+	err = e.Store.View(ctx, func(tx store.Tx) error {
+		objs, err := e.Project(ctx, tx, m, ep.Schema, []store.Row{row})
+		if err != nil {
+			return err
+		}
+		out = objs[0]
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// createChecks is what Create refuses before touching the database.
+func (e *Engine) createChecks(ep *registry.Endpoint, body Object) (*registry.Model, error) {
+	m, err := e.model(ep)
+	if err != nil {
+		return nil, err
+	}
+	if ep.Request == "" || m.Abstract {
+		return nil, fmt.Errorf("endpoint %s does not create objects", ep.Path)
+	}
+	if verr := e.Validate(ep.Request, body); !verr.Empty() {
+		return nil, verr
+	}
+	return m, nil
 }
 
 // CreateTx is Create inside a caller's transaction.
@@ -185,16 +222,15 @@ func (e *Engine) CreateTx(ctx context.Context, tx store.Tx, ep *registry.Endpoin
 // object, for callers that render it themselves (the blueprint target,
 // which needs only keys and would otherwise pay for computed fields).
 func (e *Engine) CreateRowTx(ctx context.Context, tx store.Tx, ep *registry.Endpoint, body Object) (store.Row, error) {
-	m, err := e.model(ep)
+	m, err := e.createChecks(ep, body)
 	if err != nil {
 		return nil, err
 	}
-	if ep.Request == "" || m.Abstract {
-		return nil, fmt.Errorf("endpoint %s does not create objects", ep.Path)
-	}
-	if verr := e.Validate(ep.Request, body); !verr.Empty() {
-		return nil, verr
-	}
+	return e.createRow(ctx, tx, ep, m, body)
+}
+
+// createRow stores a validated body.
+func (e *Engine) createRow(ctx context.Context, tx store.Tx, ep *registry.Endpoint, m *registry.Model, body Object) (store.Row, error) {
 	row, m2m, err := e.rowFromBody(m, ep.Request, body, true)
 	if err != nil {
 		return nil, err
@@ -227,7 +263,7 @@ func (e *Engine) CreateRowTx(ctx context.Context, tx store.Tx, ep *registry.Endp
 	}
 	for name, vals := range m2m {
 		f, _ := m.Field(name)
-		if err := e.setM2M(ctx, tx, m, f, row[m.PKColumn], vals); err != nil {
+		if err := e.setM2M(ctx, tx, m, f, row[m.PKColumn], vals, true); err != nil {
 			return nil, err
 		}
 	}
@@ -523,6 +559,8 @@ func (e *Engine) checkRelations(ctx context.Context, tx store.Tx, m *registry.Mo
 			}
 		}
 	}
+	var sets [][]string
+	var conds store.OrCond
 	for _, set := range m.Unique {
 		cond := store.AndCond{}
 		complete := true
@@ -541,16 +579,37 @@ func (e *Engine) checkRelations(ctx context.Context, tx store.Tx, m *registry.Mo
 		if oldPK != nil {
 			cond = append(cond, store.CmpCond{Column: m.PKColumn, Op: "!=", Value: oldPK})
 		}
+		sets, conds = append(sets, set), append(conds, cond)
+	}
+	if err := e.checkUnique(ctx, tx, m, sets, conds, verr); err != nil {
+		return err
+	}
+	if !verr.Empty() {
+		return verr
+	}
+	return nil
+}
+
+// checkUnique reports the unique sets (conds[i] matches a row holding
+// sets[i]'s values) some other row already holds. Several sets are tested
+// with one query, since conflicts are rare (a user has two: username and
+// uuid); only when it finds one are they counted one by one, so the
+// error names the sets as before.
+func (e *Engine) checkUnique(ctx context.Context, tx store.Tx, m *registry.Model, sets [][]string, conds store.OrCond, verr *ValidationError) error {
+	if len(conds) > 1 {
+		n, err := tx.Count(ctx, store.Query{Table: m.Table, Where: conds})
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+	for i, cond := range conds {
 		n, err := tx.Count(ctx, store.Query{Table: m.Table, Where: cond})
 		if err != nil {
 			return err
 		}
 		if n > 0 {
-			addUnique(verr, m, set)
+			addUnique(verr, m, sets[i])
 		}
-	}
-	if !verr.Empty() {
-		return verr
 	}
 	return nil
 }
@@ -574,15 +633,20 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-// setM2M replaces the targets of a many-to-many field.
-func (e *Engine) setM2M(ctx context.Context, tx store.Tx, m *registry.Model, f *registry.Field, pk any, vals []any) error {
+// setM2M replaces the targets of a many-to-many field. created says the
+// object was inserted just now: no row can point at it yet (foreign
+// keys), so there is nothing to clear, and a bulk create (a blueprint of
+// thousands of users) saves one statement per object and field.
+func (e *Engine) setM2M(ctx context.Context, tx store.Tx, m *registry.Model, f *registry.Field, pk any, vals []any, created bool) error {
 	j, ok := e.Join(m, f)
 	if !ok {
 		return fmt.Errorf("%s.%s is not a many-to-many field", m.Name, f.Name)
 	}
 	if j.ReverseFK {
-		if _, err := tx.UpdateWhere(ctx, j.Table, store.Eq(j.Self, pk), store.Row{j.Self: nil}); err != nil {
-			return err
+		if !created {
+			if _, err := tx.UpdateWhere(ctx, j.Table, store.Eq(j.Self, pk), store.Row{j.Self: nil}); err != nil {
+				return err
+			}
 		}
 		if len(vals) == 0 {
 			return nil
@@ -590,22 +654,64 @@ func (e *Engine) setM2M(ctx context.Context, tx store.Tx, m *registry.Model, f *
 		_, err := tx.UpdateWhere(ctx, j.Table, store.InCond{Column: j.Other, Values: vals}, store.Row{j.Self: pk})
 		return err
 	}
-	if _, err := tx.DeleteWhere(ctx, j.Table, store.Eq(j.Self, pk)); err != nil {
-		return err
+	if !created {
+		if _, err := tx.DeleteWhere(ctx, j.Table, store.Eq(j.Self, pk)); err != nil {
+			return err
+		}
 	}
 	seen := map[string]bool{}
+	others := make([]any, 0, len(vals))
 	for _, v := range vals {
 		k := fmt.Sprint(v)
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		if _, err := tx.Insert(ctx, j.Table, store.Row{j.Self: pk, j.Other: v}); err != nil {
-			return fmt.Errorf("set %s.%s: %w", m.Name, f.Name, err)
-		}
+		others = append(others, v)
+	}
+	if err := insertJoinRows(ctx, tx, j, pk, others); err != nil {
+		return fmt.Errorf("set %s.%s: %w", m.Name, f.Name, err)
 	}
 	return nil
 }
+
+// joinRowsPerStatement bounds a multi-row join insert: two parameters a
+// row stay far below SQLite's and PostgreSQL's parameter limits.
+const joinRowsPerStatement = 500
+
+// insertJoinRows links pk to others in a join table with one multi-row
+// INSERT per joinRowsPerStatement rows rather than one statement a row,
+// which on PostgreSQL is one round trip per group of a user. A single
+// row goes through tx.Insert. The values are already in their stored
+// form (fromJSON's canonical UUIDs and integers, the stored pk), which
+// raw statements bind unchanged on both backends.
+func insertJoinRows(ctx context.Context, tx store.Tx, j M2MJoin, pk any, others []any) error {
+	if len(others) == 1 {
+		_, err := tx.Insert(ctx, j.Table, store.Row{j.Self: pk, j.Other: others[0]})
+		return err
+	}
+	for len(others) > 0 {
+		n := min(len(others), joinRowsPerStatement)
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + quoteIdent(j.Table) + " (" + quoteIdent(j.Self) + ", " + quoteIdent(j.Other) + ") VALUES ")
+		args := make([]any, 0, 2*n)
+		for i, v := range others[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?)")
+			args = append(args, pk, v)
+		}
+		if err := tx.Exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		others = others[n:]
+	}
+	return nil
+}
+
+// quoteIdent quotes a table or column name as both backends read it.
+func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // Update replaces (partial=false) or patches an object.
 func (e *Engine) Update(ctx context.Context, ep *registry.Endpoint, lookup string, body Object, partial bool) (Object, error) {
@@ -691,7 +797,7 @@ func (e *Engine) UpdateRowTx(ctx context.Context, tx store.Tx, ep *registry.Endp
 	sort.Strings(names)
 	for _, name := range names {
 		f, _ := m.Field(name)
-		if err := e.setM2M(ctx, tx, m, f, pk, m2m[name]); err != nil {
+		if err := e.setM2M(ctx, tx, m, f, pk, m2m[name], false); err != nil {
 			return nil, err
 		}
 	}

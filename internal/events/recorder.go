@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +60,9 @@ var ignored = map[string]bool{
 // write through the engine.
 func (r *Recorder) Install() {
 	r.Engine.Hooks.AfterWrite = append(r.Engine.Hooks.AfterWrite, func(ctx context.Context, tx store.Tx, op string, m *registry.Model, before, after store.Row) error {
+		if m.Name == tenantModel {
+			forgetTenant(ctx)
+		}
 		if ignored[m.Name] {
 			return nil
 		}
@@ -91,7 +96,8 @@ func (r *Recorder) RecordTx(ctx context.Context, tx store.Tx, action, app string
 }
 
 // RecordTxID writes one event inside tx and returns its UUID, for callers
-// that reference the event (a notification points at its event).
+// that reference the event (a notification points at its event). Under a
+// Defer context the event is queued and inserted with others (FlushTx).
 func (r *Recorder) RecordTxID(ctx context.Context, tx store.Tx, action, app string, data map[string]any) (string, error) {
 	em, _ := r.Engine.Registry.Model("authentik_events.event")
 	now := store.NowUTC(r.Engine.Now())
@@ -116,7 +122,7 @@ func (r *Recorder) RecordTxID(ctx context.Context, tx store.Tx, action, app stri
 	if data == nil {
 		data = map[string]any{}
 	}
-	tenant, retention, err := r.tenant(ctx, tx)
+	tenant, retention, err := r.cachedTenant(ctx, tx)
 	if err != nil {
 		return "", err
 	}
@@ -124,14 +130,17 @@ func (r *Recorder) RecordTxID(ctx context.Context, tx store.Tx, action, app stri
 	id := r.Engine.NewUUID()
 	row := store.Row{
 		em.PKColumn: id, "action": action, "app": app, "user": enc(user), "context": enc(data),
-		"client_ip": ip, "created": now, "expires": now.Add(retention), "expiring": true, "tenant": enc(tenant),
+		"client_ip": ip, "created": now, "expires": now.Add(retention), "expiring": true, "tenant": tenant,
+	}
+	if d, ok := ctx.Value(deferKey{}).(*deferred); ok {
+		if err := d.queue(ctx, tx, em.Table, em.PKColumn, row); err != nil {
+			return "", fmt.Errorf("record event %s: %w", action, err)
+		}
+		d.add(r, ctx, id)
+		return id, nil
 	}
 	if _, err := tx.Insert(ctx, em.Table, row); err != nil {
 		return "", fmt.Errorf("record event %s: %w", action, err)
-	}
-	if d, ok := ctx.Value(deferKey{}).(*deferred); ok {
-		d.add(r, ctx, id)
-		return id, nil
 	}
 	for _, observe := range r.Observers {
 		observe(ctx, id)
@@ -145,6 +154,103 @@ type deferKey struct{}
 type deferred struct {
 	mu     sync.Mutex
 	events []deferredEvent
+	// The default tenant as the events of tenantTx store it: a bulk write
+	// (a blueprint) records one event per object, and looking the tenant
+	// up for each was one more query per object. Writes of tenants
+	// through the engine drop it (forgetTenant); a savepoint rolled back
+	// (a blueprint's dry run) has its own Defer context.
+	tenantTx        store.Tx
+	tenantJSON      json.RawMessage
+	tenantRetention time.Duration
+	// Event rows of queuedTx not inserted yet: they go in multi-row
+	// INSERTs of eventsPerInsert rows (one round trip instead of one per
+	// event on PostgreSQL), the last ones by FlushTx.
+	queuedTx    store.Tx
+	queuedTable string
+	queuedPK    string
+	queued      []store.Row
+}
+
+// eventsPerInsert is how many queued events one INSERT writes; with ten
+// parameters a row it stays far below both backends' parameter limits.
+const eventsPerInsert = 100
+
+// eventColumns are the columns of a recorded event after its primary key,
+// in the order of the multi-row INSERT.
+var eventColumns = []string{"action", "app", "user", "context", "client_ip", "created", "expires", "expiring", "tenant"}
+
+// queue adds an event row of tx, inserting the queue when it is full.
+// Rows queued for another transaction (one that was rolled back and
+// retried) are dropped with it.
+func (d *deferred) queue(ctx context.Context, tx store.Tx, table, pkCol string, row store.Row) error {
+	d.mu.Lock()
+	if d.queuedTx != tx {
+		d.queuedTx, d.queuedTable, d.queuedPK, d.queued = tx, table, pkCol, nil
+	}
+	d.queued = append(d.queued, row)
+	full := len(d.queued) >= eventsPerInsert
+	d.mu.Unlock()
+	if full {
+		return d.flush(ctx, tx)
+	}
+	return nil
+}
+
+// flush inserts the rows queued for tx. The values are those RecordTxID
+// builds: canonical UUID and text, compact JSON (json.RawMessage), times
+// in UTC to the microsecond, a bool, which raw statements bind as
+// tx.Insert binds them.
+func (d *deferred) flush(ctx context.Context, tx store.Tx) error {
+	d.mu.Lock()
+	rows, table, pkCol := d.queued, d.queuedTable, d.queuedPK
+	if d.queuedTx != tx {
+		rows = nil
+	}
+	d.queued = nil
+	d.mu.Unlock()
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := append([]string{pkCol}, eventColumns...)
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = `"` + c + `"`
+	}
+	marks := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	for len(rows) > 0 {
+		n := min(len(rows), eventsPerInsert)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO "` + table + `" (` + strings.Join(quoted, ", ") + ") VALUES ")
+		args := make([]any, 0, n*len(cols))
+		for i, row := range rows[:n] {
+			if len(row) != len(cols) {
+				return fmt.Errorf("record events: unexpected columns %v", slices.Collect(maps.Keys(row)))
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(marks)
+			for _, c := range cols {
+				args = append(args, row[c])
+			}
+		}
+		if err := tx.Exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("record events: %w", err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// FlushTx inserts the events recorded in tx under ctx, a Defer context,
+// that are still queued. Whoever records events under Defer calls it
+// before tx commits; until then they are not in the table.
+func FlushTx(ctx context.Context, tx store.Tx) error {
+	d, ok := ctx.Value(deferKey{}).(*deferred)
+	if !ok {
+		return nil
+	}
+	return d.flush(ctx, tx)
 }
 
 type deferredEvent struct {
@@ -164,7 +270,8 @@ func (d *deferred) add(r *Recorder, ctx context.Context, id string) {
 // transaction has committed (and skips when it rolled back). A long
 // transaction writing many events (a blueprint creating thousands of
 // objects) would otherwise have the observers wait, polling, for a commit
-// that is minutes away.
+// that is minutes away. Such a transaction also inserts its events in
+// batches: the caller must call FlushTx before it commits.
 func Defer(ctx context.Context) (context.Context, func()) {
 	d := &deferred{}
 	return context.WithValue(ctx, deferKey{}, d), func() {
@@ -180,9 +287,49 @@ func Defer(ctx context.Context) (context.Context, func()) {
 	}
 }
 
+const tenantModel = "authentik_tenants.tenant"
+
+// cachedTenant is tenant encoded as events store it, cached for the
+// transaction under a Defer context.
+func (r *Recorder) cachedTenant(ctx context.Context, tx store.Tx) (json.RawMessage, time.Duration, error) {
+	d, deferring := ctx.Value(deferKey{}).(*deferred)
+	if deferring {
+		d.mu.Lock()
+		if d.tenantTx == tx && d.tenantJSON != nil {
+			t, ret := d.tenantJSON, d.tenantRetention
+			d.mu.Unlock()
+			return t, ret, nil
+		}
+		d.mu.Unlock()
+	}
+	tenant, retention, err := r.tenant(ctx, tx)
+	if err != nil {
+		return nil, 0, err
+	}
+	b, err := json.Marshal(tenant)
+	if err != nil {
+		return nil, 0, fmt.Errorf("encode the event tenant: %w", err)
+	}
+	if deferring {
+		d.mu.Lock()
+		d.tenantTx, d.tenantJSON, d.tenantRetention = tx, b, retention
+		d.mu.Unlock()
+	}
+	return b, retention, nil
+}
+
+// forgetTenant drops the tenant cached under a Defer context.
+func forgetTenant(ctx context.Context) {
+	if d, ok := ctx.Value(deferKey{}).(*deferred); ok {
+		d.mu.Lock()
+		d.tenantTx, d.tenantJSON = nil, nil
+		d.mu.Unlock()
+	}
+}
+
 // tenant returns the default tenant as events store it and its retention.
 func (r *Recorder) tenant(ctx context.Context, tx store.Tx) (map[string]any, time.Duration, error) {
-	tm, ok := r.Engine.Registry.Model("authentik_tenants.tenant")
+	tm, ok := r.Engine.Registry.Model(tenantModel)
 	if !ok {
 		return map[string]any{}, DefaultRetention, nil
 	}

@@ -4,4 +4,6 @@
 // dates, user uuids) and read-only fields computed from other data
 // (certificate fingerprints, a group's num_pk, a flow's stages, the
 // application a provider is assigned to, ...). Register installs them all.
+// Fields that need a query have a batch form (computeBatch), so a list page
+// runs one query per field rather than one per row.
 package modelhooks

@@ -12,8 +12,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn"
 	"github.com/trustelem/zxcvbn/match"
+
+	"github.com/akgo/akgo/internal/policies/zxcvbn"
 )
 
 // passwordPolicy checks the password found in the prompt data (or the

@@ -98,6 +98,21 @@ func (e *encoder) appendValue(dst []byte, v any) ([]byte, error) {
 			}
 		}
 		return append(dst, ']'), nil
+	case []map[string]any:
+		if x == nil {
+			return append(dst, "null"...), nil
+		}
+		dst = append(dst, '[')
+		for i, el := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = e.appendValue(dst, el); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
 	case map[string]string:
 		if x == nil {
 			return append(dst, "null"...), nil

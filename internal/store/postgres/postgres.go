@@ -213,6 +213,38 @@ func (dialect) JSONPath(col string, path []string, value string, bind func(any) 
 	return "(" + col + " #>> " + arr + ") = CAST(" + bind(value) + " AS TEXT)"
 }
 
+// InArray compares with ANY of one array parameter (text[] or bigint[],
+// cast to the column's type).
+func (dialect) InArray(col string, t store.ColumnType, vals []any, bind func(any) string) string {
+	switch t {
+	case store.TypeInt:
+		ints := make([]int64, len(vals))
+		for i, v := range vals {
+			n, ok := v.(int64)
+			if !ok {
+				return ""
+			}
+			ints[i] = n
+		}
+		return col + " = ANY(CAST(" + bind(ints) + " AS BIGINT[]))"
+	case store.TypeText, store.TypeUUID:
+		strs := make([]string, len(vals))
+		for i, v := range vals {
+			s, ok := v.(string)
+			if !ok {
+				return ""
+			}
+			strs[i] = s
+		}
+		typ := "TEXT[]"
+		if t == store.TypeUUID {
+			typ = "UUID[]"
+		}
+		return col + " = ANY(CAST(" + bind(strs) + " AS " + typ + "))"
+	}
+	return ""
+}
+
 func (dialect) LimitOffset(limit, offset int, bind func(any) string) string {
 	var s string
 	if limit > 0 {

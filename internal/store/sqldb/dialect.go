@@ -53,6 +53,12 @@ type Dialect interface {
 	JSONContains(col string, doc string, bind func(any) string) string
 	// JSONPath renders "text at path = value".
 	JSONPath(col string, path []string, value string, bind func(any) string) string
+	// InArray renders "col IN (values)" with the values bound as one array
+	// parameter, or returns "" to leave the list to one placeholder per
+	// value. vals are canonical, non-NULL values of a text, uuid or int
+	// column. One parameter binds faster than a hundred, and a statement
+	// text that does not depend on the number of values is prepared once.
+	InArray(col string, t store.ColumnType, vals []any, bind func(any) string) string
 	// LimitOffset renders the LIMIT/OFFSET tail; 0 means absent.
 	LimitOffset(limit, offset int, bind func(any) string) string
 	// NullsOrder is appended after ASC/DESC of a nullable column so NULLs

@@ -24,6 +24,22 @@
 // Retry by running Update again. Do not call Update from inside Update: the
 // SQLite writer connection is held by the outer call.
 //
+// Migrations replay CreateTable, AddColumn, AlterColumn and CreateIndex
+// steps into the descriptors. A backend without ALTER COLUMN (SQLite)
+// rebuilds a table whose columns change, with foreign keys off around
+// that migration (Dialect.RebuildPragmas). An empty database given
+// several versions without raw SQL gets the last version's tables
+// directly. Backends that talk to a server send each migration as one
+// script (Dialect.BatchDDL).
+//
+// Speed. Statement texts depend only on a request's shape, never on its
+// values, so drivers that do not cache prepared statements themselves can
+// be wrapped with CacheStatements (SQLite is; pgx caches per connection).
+// Long IN lists are bound as one array parameter (Dialect.InArray). A
+// count of all rows but one value of a NOT NULL column is computed as the
+// table's count minus that value's, which SQLite answers without reading
+// the rows.
+//
 // Foreign keys are DEFERRABLE INITIALLY DEFERRED, so a violation surfaces
 // at COMMIT (Update returns the *store.ForeignKeyError); RESTRICT is
 // checked immediately by both databases, so a blocked DeleteWhere fails

@@ -84,11 +84,15 @@ func (b *builder) query(q *store.Query) ([]*store.Column, error) {
 	if q.Distinct {
 		b.w("DISTINCT ")
 	}
-	for i, c := range cols {
-		if i > 0 {
-			b.w(", ")
+	if all, ok := b.sch.allColumns[t.Name]; ok && len(q.Columns) == 0 {
+		b.w(all)
+	} else {
+		for i, c := range cols {
+			if i > 0 {
+				b.w(", ")
+			}
+			b.w(Quote(c.Name))
 		}
-		b.w(Quote(c.Name))
 	}
 	b.w(" FROM ")
 	b.w(Quote(t.Name))
@@ -282,12 +286,17 @@ func (b *builder) cmp(t *store.Table, c store.CmpCond) error {
 	return nil
 }
 
+// inArrayMin is the number of values from which an IN list is bound as
+// one array (a page's worth of keys); short lists keep their placeholders,
+// which give the planner the values.
+const inArrayMin = 8
+
 func (b *builder) in(t *store.Table, c store.InCond) error {
 	col, err := column(t, c.Column)
 	if err != nil {
 		return err
 	}
-	var marks []string
+	vals := make([]any, 0, len(c.Values))
 	for _, v := range c.Values {
 		cv, err := canonical(col.Type, v)
 		if errors.Is(err, errInvalidUUID) {
@@ -299,11 +308,21 @@ func (b *builder) in(t *store.Table, c store.InCond) error {
 		if cv == nil {
 			continue // NULL is never IN anything
 		}
-		marks = append(marks, b.bind(b.d.Bind(col.Type, cv)))
+		vals = append(vals, cv)
 	}
-	if len(marks) == 0 {
+	if len(vals) == 0 {
 		b.w("1=0")
 		return nil
+	}
+	if len(vals) >= inArrayMin && (col.Type == store.TypeText || col.Type == store.TypeUUID || col.Type == store.TypeInt) {
+		if sql := b.d.InArray(Quote(col.Name), col.Type, vals, b.bind); sql != "" {
+			b.w(sql)
+			return nil
+		}
+	}
+	marks := make([]string, len(vals))
+	for i, cv := range vals {
+		marks[i] = b.bind(b.d.Bind(col.Type, cv))
 	}
 	b.w(Quote(col.Name))
 	b.w(" IN (")

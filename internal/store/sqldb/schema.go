@@ -36,6 +36,9 @@ type Schema struct {
 	fks     map[string]FKRef
 	// refs lists, per referenced table, the foreign keys pointing at it.
 	refs map[string][]FKRef
+	// allColumns holds, per table, its quoted column list for SELECTs of
+	// every column, which every query would otherwise quote again.
+	allColumns map[string]string
 }
 
 // UniqueRef names the columns of a unique constraint or primary key.
@@ -110,10 +113,11 @@ func BuildSchema(d Dialect, migrations []store.Migration) (*Schema, error) {
 
 func newSchema() *Schema {
 	return &Schema{
-		tables:  map[string]*store.Table{},
-		uniques: map[string]UniqueRef{},
-		fks:     map[string]FKRef{},
-		refs:    map[string][]FKRef{},
+		tables:     map[string]*store.Table{},
+		uniques:    map[string]UniqueRef{},
+		fks:        map[string]FKRef{},
+		refs:       map[string][]FKRef{},
+		allColumns: map[string]string{},
 	}
 }
 
@@ -280,6 +284,11 @@ func (s *Schema) validate(d Dialect, t *store.Table) error {
 		}
 	}
 	s.uniques[d.ConstraintName(pkName(t.Name))] = UniqueRef{Table: t.Name, Columns: t.PK}
+	cols := make([]string, len(t.Columns))
+	for i := range t.Columns {
+		cols[i] = t.Columns[i].Name
+	}
+	s.allColumns[t.Name] = quoteList(cols)
 	for _, u := range t.Unique {
 		if err := check("unique constraint", u); err != nil {
 			return err

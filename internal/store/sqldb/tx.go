@@ -57,7 +57,11 @@ func (t *tx) fail(err error) error {
 	return err
 }
 
-func (t *tx) newBuilder() *builder { return &builder{d: t.s.d, sch: t.sch} }
+func (t *tx) newBuilder() *builder {
+	b := &builder{d: t.s.d, sch: t.sch}
+	b.buf.Grow(512) // most statements fit; growing step by step cost more
+	return b
+}
 
 func (t *tx) Insert(ctx context.Context, table string, row store.Row) (int64, error) {
 	if err := t.begin(true); err != nil {

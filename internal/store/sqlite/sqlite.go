@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	msqlite "modernc.org/sqlite"
 
@@ -89,7 +90,9 @@ func Open(path string) (store.Store, error) {
 	}
 	f.Close()
 	base := "file:" + escapePath(path) + "?_pragma=" + busy + "&_pragma=foreign_keys(1)"
-	write, err := openDB(base + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	// The writer does not checkpoint: the checkpointer below does, off the
+	// path of every write.
+	write, err := openDB(base + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +121,16 @@ func Open(path string) (store.Store, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
 	}
-	return sqldb.New(sqldb.Config{Dialect: &dialect{}, Write: write, Read: read}), nil
+	ckpt, err := sql.Open("sqlite", base+"&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		read.Close()
+		write.Close()
+		return nil, err
+	}
+	ckpt.SetMaxOpenConns(1)
+	ckpt.SetMaxIdleConns(1)
+	return &fileStore{DB: sqldb.New(sqldb.Config{Dialect: &dialect{}, Write: write, Read: read}),
+		ckpt: startCheckpointer(ckpt, CheckpointInterval)}, nil
 }
 
 // StatementCacheSize is how many prepared statements each connection
@@ -291,6 +303,51 @@ func (*dialect) JSONPath(col string, path []string, value string, bind func(any)
 	}
 	p, _ := json.Marshal(path)
 	return "akgo_json_text(" + col + ", " + bind(string(p)) + ") = " + bind(value)
+}
+
+// InArray binds the values as one JSON array that json_each unpacks:
+// JSON strings come out as TEXT and integers as INTEGER, the storage of
+// text, uuid and int columns.
+func (*dialect) InArray(col string, _ store.ColumnType, vals []any, bind func(any) string) string {
+	doc := make([]byte, 0, 40*len(vals))
+	doc = append(doc, '[')
+	for i, v := range vals {
+		if i > 0 {
+			doc = append(doc, ',')
+		}
+		switch x := v.(type) {
+		case int64:
+			doc = strconv.AppendInt(doc, x, 10)
+		case string:
+			if !utf8.ValidString(x) {
+				// JSON cannot carry these bytes unchanged.
+				return ""
+			}
+			doc = appendJSONString(doc, x)
+		default:
+			return ""
+		}
+	}
+	doc = append(doc, ']')
+	return col + " IN (SELECT value FROM json_each(" + bind(string(doc)) + "))"
+}
+
+// appendJSONString quotes s for SQLite's JSON parser: the quote, the
+// backslash and control characters escaped, everything else as it is.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
 }
 
 func (*dialect) LimitOffset(limit, offset int, bind func(any) string) string {

@@ -1,9 +1,12 @@
 package sqlite_test
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/akgo/akgo/internal/store"
 	"github.com/akgo/akgo/internal/store/sqlite"
@@ -68,3 +71,47 @@ func benchStore(b *testing.B) store.Store {
 func BenchmarkGetByPK(b *testing.B)  { storetest.BenchGetByPK(b, benchStore(b)) }
 func BenchmarkInsert(b *testing.B)   { storetest.BenchInsert(b, benchStore(b)) }
 func BenchmarkListPage(b *testing.B) { storetest.BenchListPage(b, benchStore(b)) }
+
+// TestBackgroundCheckpoint: writers never checkpoint, so the database
+// file only grows when the background checkpointer copies the WAL into it.
+func TestBackgroundCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ckpt.db")
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(t.Context(), storetest.Migrations); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * sqlite.CheckpointInterval) // the schema reaches the file
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	err = s.Update(t.Context(), func(tx store.Tx) error {
+		for i := 0; i < 2000; i++ {
+			if _, err := tx.Insert(t.Context(), "items", store.Row{"name": strings.Repeat("x", 200)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * sqlite.CheckpointInterval)
+	for size() <= before {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes: the WAL was not checkpointed", before)
+		}
+		time.Sleep(sqlite.CheckpointInterval / 5)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}

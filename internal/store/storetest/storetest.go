@@ -490,6 +490,14 @@ func testConditions(t *testing.T, open Opener) {
 		{"in empty", store.InCond{Column: "rank"}, nil},
 		{"in ignores NULL", store.InCond{Column: "rank", Values: []any{nil, 4}}, []int64{4}},
 		{"in uuid ignores malformed", store.InCond{Column: "owner", Values: []any{"bogus", "0B5D6F3E-2C1A-4E8B-9F00-AAAAAAAAAAAA"}}, []int64{1, 4}},
+		// Long lists (a page of keys) may be bound as one array.
+		{"in long int list", store.InCond{Column: "rank", Values: []any{9, 8, nil, 7, 1, 3, 1, 100, -5, 0, int64(2)}}, []int64{1, 2, 3, 6}},
+		{"in long text list", store.InCond{Column: "name", Values: []any{"Alpha", "alpha", "x", "y", "z", "100% pure", "Gamma*[x]?", "a'b", `"q"`, "under_score", "é", "\\\"\n\x01"}}, []int64{1, 3, 4, 5}},
+		{"in long uuid list", store.InCond{Column: "owner", Values: []any{"bogus", "0B5D6F3E-2C1A-4E8B-9F00-BBBBBBBBBBBB", nil,
+			"00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002", "00000000-0000-0000-0000-000000000003",
+			"00000000-0000-0000-0000-000000000004", "00000000-0000-0000-0000-000000000005", "00000000-0000-0000-0000-000000000006",
+			"00000000-0000-0000-0000-000000000007"}}, []int64{2, 6}},
+		{"in long list of NULLs and malformed", store.InCond{Column: "owner", Values: []any{nil, "a", "b", "c", "d", "e", "f", "g", "h", "i"}}, nil},
 		{"in query", store.InQueryCond{Column: "owner", Query: store.Query{Table: "accounts", Columns: []string{"id"}, Where: store.Eq("username", "bob")}}, []int64{2, 6}},
 		{"in query distinct on same table", store.InQueryCond{Column: "rank", Query: store.Query{Table: "items", Columns: []string{"rank"}, Distinct: true, Where: store.Eq("active", false)}}, []int64{2, 4, 6}},
 
