@@ -54,6 +54,12 @@ type Result struct {
 type ApplyOptions struct {
 	// Progress is called after each change and prune.
 	Progress func(EntryResult)
+	// DropObjects leaves EntryResult.Object unset and keeps of each
+	// object written only the keys later entries refer to, for callers
+	// that need the counts and the ownership record only: the objects of
+	// a large apply (27,500 users and groups) are otherwise all held
+	// until it ends.
+	DropObjects bool
 }
 
 // Apply executes a plan in dependency order.
@@ -70,7 +76,7 @@ func ApplyWith(ctx context.Context, t Target, p *PlanResult, ao ApplyOptions) (*
 	if p == nil || p.pl == nil {
 		return nil, errors.New("blueprint: apply needs a plan made by Plan")
 	}
-	ap := &applier{ctx: ctx, t: t, pl: p.pl, deleted: map[string]bool{}}
+	ap := &applier{ctx: ctx, t: t, pl: p.pl, deleted: map[string]bool{}, dropObjects: ao.DropObjects}
 	for _, es := range p.pl.entries {
 		es.actual = nil
 	}
@@ -126,10 +132,11 @@ func ApplyWith(ctx context.Context, t Target, p *PlanResult, ao ApplyOptions) (*
 }
 
 type applier struct {
-	ctx     context.Context
-	t       Target
-	pl      *planner
-	deleted map[string]bool
+	ctx         context.Context
+	t           Target
+	pl          *planner
+	deleted     map[string]bool
+	dropObjects bool
 }
 
 func (ap *applier) change(c *Change) EntryResult {
@@ -156,8 +163,8 @@ func (ap *applier) change(c *Change) EntryResult {
 		if err != nil {
 			return failEntry(er, attach(c, "create", err))
 		}
-		es.actual = obj
 		er.Status, er.Object, er.PK = StatusCreated, obj, normPK(mi, obj[mi.pkField])
+		ap.written(es, mi, &er)
 		return er
 	case ActionUpdate:
 		pk := ap.pkOf(mi, es.obj)
@@ -169,8 +176,8 @@ func (ap *applier) change(c *Change) EntryResult {
 		if err != nil {
 			return failEntry(er, attach(c, "update", err))
 		}
-		es.actual = obj
 		er.Status, er.Object, er.PK = StatusUpdated, obj, pk
+		ap.written(es, mi, &er)
 		return er
 	case ActionDelete:
 		pk := ap.pkOf(mi, es.obj)
@@ -182,6 +189,23 @@ func (ap *applier) change(c *Change) EntryResult {
 		return er
 	}
 	return failEntry(er, fmt.Errorf("unknown action %q", c.Action))
+}
+
+// written records the object an entry wrote (er.Object) as its actual
+// object; with DropObjects, only its keys (keyValue and pkOf read the pk
+// and the policy binding model key, nothing else).
+func (ap *applier) written(es *entryState, mi *modelInfo, er *EntryResult) {
+	if !ap.dropObjects {
+		es.actual = er.Object
+		return
+	}
+	keys := make(Object, 3)
+	for _, k := range []string{"pk", mi.pkField, mi.pbmField} {
+		if v, ok := er.Object[k]; ok && k != "" {
+			keys[k] = v
+		}
+	}
+	es.actual, er.Object = keys, nil
 }
 
 func failEntry(er EntryResult, err error) EntryResult {
@@ -205,11 +229,17 @@ func (ap *applier) pkOf(mi *modelInfo, o *vobj) any {
 	return o.pk
 }
 
-// payload is what a change sends: as planned, or evaluated again when it
-// depends on objects created during this apply.
+// payload is what a change sends: as planned, with the keys of objects
+// created during this apply in place of their unknowns, or evaluated
+// again when a value was computed from such a key (a !Format of it).
 func (ap *applier) payload(c *Change) (Object, error) {
-	if found, _ := hasUnknown(c.payload); !found {
-		return deepCopy(c.payload).(map[string]any), nil
+	found, derived := hasUnknown(c.payload)
+	if !found || !derived {
+		out, err := ap.resolve(c, "", c.payload)
+		if err != nil {
+			return nil, err
+		}
+		return out.(map[string]any), nil
 	}
 	es := c.es
 	mi := info(c.Model)
@@ -230,6 +260,48 @@ func (ap *applier) payload(c *Change) (Object, error) {
 		}
 	}
 	return out, nil
+}
+
+// resolve copies a planned value, replacing each unknown by the key of
+// the object it stands for, which is what evaluating the entry again
+// would give (objectKey with apply set) without evaluating it: a bulk
+// apply of thousands of entries referring to created objects (users in
+// created groups) need neither their parse trees nor the evaluation.
+// field is the payload key, for errors.
+func (ap *applier) resolve(c *Change, field string, v any) (any, error) {
+	switch x := v.(type) {
+	case *Unknown:
+		k := ap.pl.keyValue(x.ref, x.field, true)
+		if _, still := k.(*Unknown); still {
+			return nil, c.Entry.errorf(0, field, "internal: %s was not applied before its use", x.Entry.label())
+		}
+		return k, nil
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, it := range x {
+			f := field
+			if f == "" {
+				f = k
+			}
+			r, err := ap.resolve(c, f, it)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = r
+		}
+		return m, nil
+	case []any:
+		l := make([]any, len(x))
+		for i, it := range x {
+			r, err := ap.resolve(c, field, it)
+			if err != nil {
+				return nil, err
+			}
+			l[i] = r
+		}
+		return l, nil
+	}
+	return v, nil
 }
 
 // attach locates a Target's error at the entry, one error per field for

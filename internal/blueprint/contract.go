@@ -59,4 +59,11 @@ type Options struct {
 	// so without it they are written when the object is created only;
 	// authentik rewrites them on every apply.
 	ResetSecrets bool
+	// ReleaseEntries lets the planner drop the unevaluated values of each
+	// entry it has planned (Entry.Identifiers and Attrs keep their keys
+	// and lines, for messages; Conditions go) unless the apply must
+	// evaluate them again, so that the parse tree of a large blueprint is
+	// collected during the plan. Set it when the Blueprints are not used
+	// after Plan (another Plan of them would go wrong).
+	ReleaseEntries bool
 }

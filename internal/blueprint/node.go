@@ -28,7 +28,10 @@ const (
 // Node is a parsed, unevaluated blueprint value. It keeps the line and
 // column of the YAML it came from, so evaluation errors can point at it.
 type Node struct {
-	Kind         NodeKind
+	Kind NodeKind
+	// Scalar: see Tag. It sits next to Kind so that a Node takes 128
+	// bytes, not 144: a large blueprint holds a million of them.
+	Scalar       bool
 	Line, Column int
 	Value        any     // ScalarNode
 	Pairs        []Pair  // MapNode
@@ -36,9 +39,8 @@ type Node struct {
 	// Tag is the tag's name ("!KeyOf"); Args its arguments: the scalar
 	// when Scalar is true (written "!KeyOf x"), else the sequence items
 	// (written "!Find [a, [b, c]]").
-	Tag    string
-	Args   []*Node
-	Scalar bool
+	Tag  string
+	Args []*Node
 }
 
 // Pair is one key of a mapping.
@@ -156,6 +158,21 @@ type converter struct {
 	errs   Errors
 	depth  int
 	issues *Errors // duplicate keys: reported by Validate, not fatal
+	// release: the yaml.v3 tree is the converter's own, and each converted
+	// child is cut from its parent, so the tree of a large file (about 20
+	// times the size of its text) is collected while the Node tree grows
+	// instead of both being held at once. anchored counts the anchored
+	// subtrees being converted: those are converted again for each alias
+	// to them and must stay whole.
+	release  bool
+	anchored int
+}
+
+// done cuts child i of y once converted (see converter.release).
+func (c *converter) done(y *yaml.Node, i int) {
+	if c.release && c.anchored == 0 {
+		y.Content[i] = nil
+	}
 }
 
 const maxDepth = 500
@@ -170,6 +187,10 @@ func (c *converter) node(y *yaml.Node) *Node {
 	if c.depth > maxDepth {
 		c.fail(y.Line, "document nests too deeply (recursive alias?)")
 		return &Node{Kind: ScalarNode, Line: y.Line, Column: y.Column}
+	}
+	if y.Anchor != "" {
+		c.anchored++
+		defer func() { c.anchored-- }()
 	}
 	if y.Kind == yaml.AliasNode {
 		if y.Alias == nil {
@@ -197,8 +218,9 @@ func (c *converter) node(y *yaml.Node) *Node {
 		return c.mapping(y)
 	case yaml.SequenceNode:
 		n := &Node{Kind: SeqNode, Line: y.Line, Column: y.Column, Items: make([]*Node, 0, len(y.Content))}
-		for _, it := range y.Content {
+		for i, it := range y.Content {
 			n.Items = append(n.Items, c.node(it))
+			c.done(y, i)
 		}
 		return n
 	default:
@@ -230,6 +252,8 @@ func (c *converter) mapping(y *yaml.Node) *Node {
 		}
 		seen[key] = k.Line
 		n.Pairs = append(n.Pairs, Pair{Key: key, Line: k.Line, Value: c.node(v)})
+		c.done(y, i)
+		c.done(y, i+1)
 	}
 	// Merge keys (<<) add the keys the mapping does not set itself; with a
 	// list of mappings, earlier ones win, as in YAML 1.1.

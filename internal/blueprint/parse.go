@@ -114,7 +114,7 @@ func Parse(path string, data []byte) (*Blueprint, error) {
 	if err := dec.Decode(&extra); err == nil {
 		return nil, fail(extra.Line, "more than one YAML document")
 	}
-	c := &converter{file: path, issues: &bp.Issues}
+	c := &converter{file: path, issues: &bp.Issues, release: true}
 	root := c.node(&doc)
 	if len(c.errs) > 0 {
 		return nil, c.errs.sorted()

@@ -1,6 +1,7 @@
 package blueprint_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -87,6 +88,65 @@ func TestParseErrors(t *testing.T) {
 			_, err := blueprint.Parse("e.yaml", []byte(tc.src))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestParseAliasesAcrossEntries: the parser drops each converted part of
+// the YAML tree as it goes, except anchored parts, which later aliases
+// (to values, to whole entries, in merge keys) convert again.
+func TestParseAliasesAcrossEntries(t *testing.T) {
+	bp, err := blueprint.Parse("a.yaml", []byte(`version: 1
+entries:
+  - &first
+    model: authentik_core.group
+    identifiers: {name: one}
+    attrs: &attrs
+      attributes: &shared {team: a, tags: [x, y]}
+  - model: authentik_core.group
+    identifiers: {name: two}
+    attrs:
+      attributes: *shared
+  - model: authentik_core.group
+    identifiers: {name: three}
+    attrs:
+      <<: *attrs
+      is_superuser: true
+  - *first
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := func(n *blueprint.Node) string {
+		v, ok := n.Plain()
+		if !ok {
+			t.Fatalf("node has tags")
+		}
+		return fmt.Sprint(v)
+	}
+	shared := "map[attributes:map[tags:[x y] team:a]]"
+	cases := []struct {
+		entry       int
+		identifiers string
+		attrs       string
+	}{
+		{0, "map[name:one]", shared},
+		{1, "map[name:two]", shared},
+		{2, "map[name:three]", "map[attributes:map[tags:[x y] team:a] is_superuser:true]"},
+		{3, "map[name:one]", shared},
+	}
+	if len(bp.Entries) != len(cases) {
+		t.Fatalf("%d entries, want %d", len(bp.Entries), len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint("entry ", tc.entry), func(t *testing.T) {
+			e := bp.Entries[tc.entry]
+			if got := plain(e.Identifiers); got != tc.identifiers {
+				t.Errorf("identifiers %s, want %s", got, tc.identifiers)
+			}
+			if got := plain(e.Attrs); got != tc.attrs {
+				t.Errorf("attrs %s, want %s", got, tc.attrs)
 			}
 		})
 	}

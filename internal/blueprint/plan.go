@@ -292,6 +292,9 @@ func (pl *planner) plan(es *entryState) {
 		return
 	}
 	es.status = done
+	if pl.opts.ReleaseEntries {
+		es.release()
+	}
 	for _, d := range es.deps {
 		if d.change != nil && d.change != es.change {
 			es.change.DependsOn = appendUnique(es.change.DependsOn, d.change)
@@ -303,6 +306,26 @@ func (pl *planner) plan(es *entryState) {
 			pl.plan(n)
 		}
 	}
+}
+
+// released stands for the values ReleaseEntries drops.
+var released = &Node{Kind: ScalarNode}
+
+// release drops the entry's unevaluated values (Options.ReleaseEntries)
+// unless its payload holds a value computed from an unknown, which the
+// applier evaluates again. The keys and lines stay for fieldLine.
+func (es *entryState) release() {
+	if _, derived := hasUnknown(es.change.payload); derived {
+		return
+	}
+	e := es.e
+	for _, n := range []*Node{e.Identifiers, e.Attrs} {
+		for i := range n.Pairs {
+			n.Pairs[i].Value = released
+		}
+	}
+	e.Conditions = nil
+	es.static = nil
 }
 
 func appendUnique(l []*Change, c *Change) []*Change {

@@ -3,6 +3,7 @@ package blueprint
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"sort"
@@ -20,6 +21,9 @@ type vobj struct {
 	pk     any // normalised; *Unknown for a planned create
 	fields map[string]any
 	raw    Object // the live object as listed (nil for planned creates)
+	// shared: fields is raw (normalising it changed nothing), to be
+	// copied before the plan changes a field.
+	shared bool
 	live   bool
 	// creator is the entry that creates it (planned creates).
 	creator *entryState
@@ -77,8 +81,11 @@ func (s *vstore) model(name string) (*vmodel, error) {
 		return vm, vm.err
 	}
 	for _, o := range objs {
-		fields := normalize(map[string]any(o)).(map[string]any)
-		v := &vobj{model: name, raw: o, live: true, fields: fields, pk: normPK(vm.mi, fields[vm.mi.pkField])}
+		// Listed objects are mostly in normal form already; sharing them
+		// saves a copy of every object of every listed model.
+		n, copied := normalizeShared(map[string]any(o))
+		fields := n.(map[string]any)
+		v := &vobj{model: name, raw: o, live: true, fields: fields, shared: !copied, pk: normPK(vm.mi, fields[vm.mi.pkField])}
 		vm.add(v)
 	}
 	return vm, nil
@@ -153,6 +160,9 @@ func (vm *vmodel) set(v *vobj, changes map[string]any) {
 				break
 			}
 		}
+	}
+	if v.shared {
+		v.fields, v.shared = maps.Clone(v.fields), false
 	}
 	for f, val := range changes {
 		v.fields[f] = val

@@ -3,7 +3,9 @@ package blueprint
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,6 +187,48 @@ func normalize(v any) any {
 		return x.String()
 	}
 	return v
+}
+
+// normalizeShared is normalize without copying what is normal already:
+// the result shares the maps and lists of v that needed no change, and
+// copied reports whether v itself was copied. Neither is modified later
+// by the planner except through a copy (vmodel.set).
+func normalizeShared(v any) (any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		var out map[string]any
+		for k, it := range x {
+			n, changed := normalizeShared(it)
+			if changed && out == nil {
+				out = maps.Clone(x)
+			}
+			if out != nil {
+				out[k] = n
+			}
+		}
+		if out == nil {
+			return x, false
+		}
+		return out, true
+	case []any:
+		var out []any
+		for i, it := range x {
+			n, changed := normalizeShared(it)
+			if changed && out == nil {
+				out = slices.Clone(x)
+			}
+			if out != nil {
+				out[i] = n
+			}
+		}
+		if out == nil {
+			return x, false
+		}
+		return out, true
+	case nil, bool, string, int64, float64, *Unknown:
+		return v, false
+	}
+	return normalize(v), true
 }
 
 // canon is a canonical text of a value for hashing and comparison: numbers

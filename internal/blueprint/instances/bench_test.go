@@ -2,7 +2,6 @@ package instances_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -12,39 +11,20 @@ import (
 	"time"
 
 	"github.com/akgo/akgo/internal/apitest"
+	"github.com/akgo/akgo/internal/blueprint/blueprinttest"
 	"github.com/akgo/akgo/internal/blueprint/instances"
 	"github.com/akgo/akgo/internal/store"
 )
 
-// directory writes a company directory like goauthentik/benchmark's
-// gen-blueprint.py: groups nested through !KeyOf, users in several groups
-// each (passwords aside: see BenchmarkLargeBlueprint).
-func directory(users, groups int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nmetadata:\n  name: Synthetic directory\nentries:\n")
-	for i := 0; i < groups; i++ {
-		fmt.Fprintf(&b, "  - model: authentik_core.group\n    id: g%d\n    identifiers:\n      name: Group %04d\n    attrs:\n      attributes:\n        kind: team\n", i, i)
-		if i > 0 {
-			fmt.Fprintf(&b, "      parent: !KeyOf g%d\n", (i-1)/10)
-		}
-	}
-	for i := 0; i < users; i++ {
-		fmt.Fprintf(&b, "  - model: authentik_core.user\n    identifiers:\n      username: user%05d\n    attrs:\n"+
-			"      name: User %d\n      email: user%05d@example.com\n      is_active: true\n      path: users/bench\n"+
-			"      attributes:\n        employee_number: E%d\n        title: Engineer\n"+
-			"      groups:\n        - !KeyOf g%d\n        - !KeyOf g%d\n        - !KeyOf g%d\n",
-			i, i, i, i, i%groups, (i*7)%groups, (i*13)%groups)
-	}
-	return b.String()
-}
-
 // BenchmarkLargeBlueprint applies 25,000 users in 2,500 groups server-side
 // in one transaction (AKGO_BENCH_USERS / AKGO_BENCH_GROUPS change the
 // size), then applies it again (everything unchanged). It reports the time
-// and the peak heap. Run with -benchtime=1x.
+// and the peak heap. Run with -benchtime=1x. The peak RSS it logs is the
+// test binary's; internal/bench/bpload measures the same apply in a
+// process of its own.
 func BenchmarkLargeBlueprint(b *testing.B) {
 	users, groups := envInt("AKGO_BENCH_USERS", 25000), envInt("AKGO_BENCH_GROUPS", 2500)
-	content := directory(users, groups)
+	content := blueprinttest.Directory(users, groups)
 	for _, backend := range apitest.Backends() {
 		b.Run(backend, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {

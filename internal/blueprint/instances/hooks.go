@@ -132,11 +132,15 @@ func (m *Manager) dryRun(ctx context.Context, tx store.Tx, in *Instance, content
 	if err := tx.Exec(ctx, "SAVEPOINT "+savepoint); err != nil {
 		return nil, fmt.Errorf("validate blueprint: %w", err)
 	}
+	// Rolled back with the savepoint.
+	if err := storetarget.PlanEachStatement(ctx, m.cfg.Engine, tx); err != nil {
+		return nil, fmt.Errorf("validate blueprint: %w", err)
+	}
 	t := storetarget.New(m.cfg.Engine, tx)
 	t.HashPassword = func(string) (string, error) { return "!", nil } // discarded anyway
 	plan, err := blueprint.Plan(ctx, t, []*blueprint.Blueprint{bp}, m.options(in, ApplyOptions{}))
 	if err == nil {
-		_, err = blueprint.Apply(ctx, t, plan)
+		_, err = blueprint.ApplyWith(ctx, t, plan, blueprint.ApplyOptions{DropObjects: true})
 	}
 	if rerr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT "+savepoint); rerr != nil {
 		return nil, fmt.Errorf("validate blueprint: roll back: %w", rerr)

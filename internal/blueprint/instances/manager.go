@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/akgo/akgo/internal/blueprint"
 	"github.com/akgo/akgo/internal/blueprint/storetarget"
@@ -342,14 +343,22 @@ func (m *Manager) applyNow(ctx context.Context, pk string, opts ApplyOptions) (O
 	if err != nil {
 		return m.failed(ctx, in, now, nil, err)
 	}
+	// Retrieve copied it: a large blueprint's text is not kept twice
+	// through the apply.
+	in.Content = ""
+	hash := Hash(content, in.Context)
+	start := time.Now()
 	bp, err := blueprint.Parse(label, content)
 	if err != nil {
 		return m.failed(ctx, in, now, nil, err)
 	}
 	meta := metadataOf(bp)
-	hash := Hash(content, in.Context)
 	var managed []string
 	var counts [3]int
+	// Where the time goes, for the log: parse, plan, writes (the apply
+	// and its commit).
+	parsed := time.Now()
+	var planned time.Time
 	err = storetarget.Run(ctx, m.cfg.Engine, func(ctx context.Context, t *storetarget.Target) error {
 		if err := m.lockTx(ctx, t.Tx(), in.PK); err != nil {
 			return err
@@ -359,7 +368,8 @@ func (m *Manager) applyNow(ctx context.Context, pk string, opts ApplyOptions) (O
 		if err != nil {
 			return err
 		}
-		res, err := blueprint.Apply(ctx, t, plan)
+		planned = time.Now()
+		res, err := blueprint.ApplyWith(ctx, t, plan, blueprint.ApplyOptions{DropObjects: true})
 		if err != nil {
 			return err
 		}
@@ -376,13 +386,16 @@ func (m *Manager) applyNow(ctx context.Context, pk string, opts ApplyOptions) (O
 	if err != nil {
 		return m.failed(ctx, in, now, meta, err)
 	}
-	m.log.Info("applied blueprint", "instance", in.Name, "owned", len(managed), "created", counts[0], "updated", counts[1], "deleted", counts[2])
+	m.log.Info("applied blueprint", "instance", in.Name, "owned", len(managed), "created", counts[0], "updated", counts[1], "deleted", counts[2],
+		"parse", parsed.Sub(start).Round(time.Millisecond), "plan", planned.Sub(parsed).Round(time.Millisecond), "write", time.Since(planned).Round(time.Millisecond))
 	return Outcome{Status: StatusSuccessful, Managed: managed, Created: counts[0], Updated: counts[1], Deleted: counts[2]}, nil
 }
 
 // options are the plan options of an instance.
+// Every caller parses the blueprint for this plan only, so the planner
+// may drop what it has evaluated (ReleaseEntries).
 func (m *Manager) options(in *Instance, opts ApplyOptions) blueprint.Options {
-	return blueprint.Options{Context: in.Context, Env: m.cfg.Env, Files: m.cfg.Files, Owned: in.Managed, Prune: opts.Prune}
+	return blueprint.Options{Context: in.Context, Env: m.cfg.Env, Files: m.cfg.Files, Owned: in.Managed, Prune: opts.Prune, ReleaseEntries: true}
 }
 
 // failed records a failed apply: status error and last_applied (authentik
