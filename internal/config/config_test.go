@@ -27,6 +27,7 @@ func TestLoad(t *testing.T) {
 		MediaDir:       "./data/media",
 		Email:          defaultEmail,
 		HIBPURL:        "https://api.pwnedpasswords.com/range/",
+		MemoryLimit:    400 << 20,
 	}
 	with := func(f func(*Config)) Config {
 		c := defaults
@@ -61,6 +62,7 @@ func TestLoad(t *testing.T) {
 				"AUTHENTIK_EMAIL__PORT":                "587",
 				"AUTHENTIK_EMAIL__USE_TLS":             "true",
 				"AUTHENTIK_EMAIL__TIMEOUT":             "30",
+				"AKGO_MEMORY_LIMIT":                    "1GiB",
 			},
 			want: Config{
 				Listen:            "0.0.0.0:9100",
@@ -74,7 +76,8 @@ func TestLoad(t *testing.T) {
 				MediaDir:          "/media",
 				Email: Email{Host: "smtp.example.com", Port: 587, UseTLS: true, Timeout: 30 * time.Second,
 					From: "authentik@localhost", TemplateDir: "/templates"},
-				HIBPURL: "https://api.pwnedpasswords.com/range/",
+				HIBPURL:     "https://api.pwnedpasswords.com/range/",
+				MemoryLimit: 1 << 30,
 			},
 		},
 		{
@@ -119,6 +122,21 @@ func TestLoad(t *testing.T) {
 			name: "log level is case-insensitive",
 			env:  map[string]string{"AUTHENTIK_LOG_LEVEL": "DEBUG"},
 			want: with(func(c *Config) { c.LogLevel = "debug" }),
+		},
+		{
+			name: "memory limit off",
+			env:  map[string]string{"AKGO_MEMORY_LIMIT": "off"},
+			want: with(func(c *Config) { c.MemoryLimit = 0 }),
+		},
+		{
+			name: "memory limit in bytes",
+			env:  map[string]string{"AKGO_MEMORY_LIMIT": "123456789"},
+			want: with(func(c *Config) { c.MemoryLimit = 123456789 }),
+		},
+		{
+			name:    "bad memory limit",
+			env:     map[string]string{"AKGO_MEMORY_LIMIT": "400MB"},
+			wantErr: `memory limit "400MB"`,
 		},
 		{
 			name:    "bad database",

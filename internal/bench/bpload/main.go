@@ -8,23 +8,30 @@
 //
 // It opens akserver's app on an empty database (a new SQLite file in a
 // temporary directory, or a new schema on the PostgreSQL server at -pg,
-// default $AKGO_TEST_POSTGRES_URL, dropped at the end), stores the
+// default $AKGO_TEST_POSTGRES_URL, dropped at the end) with akserver's
+// memory limit (AKGO_MEMORY_LIMIT or GOMEMLIMIT, as akserver), stores the
 // blueprint in a BlueprintInstance and applies it once per pass through
 // the instance manager, as POST /managed/blueprints/{uuid}/apply/ does.
 // It prints one line before the passes and one per pass:
 //
-//	db=sqlite baseline rss_mb=61.2 users=25000 groups=2500 blueprint_mb=6.5
-//	db=sqlite pass=first seconds=14.20 created=27500 updated=0 owned=27500 peak_rss_mb=301.5 peak_heap_mb=240.1 peak_live_mb=120.3 alloc_mb=2100 gcs=40 load=5.1
+//	db=sqlite baseline rss_mb=61.2 users=25000 groups=2500 blueprint_mb=9.0 memory_limit_mib=400
+//	db=sqlite pass=first seconds=12.24 cpu_s=15.10 created=27500 updated=0 owned=27500 peak_rss_mb=388.5 peak_heap_mb=306.0 peak_live_mb=135.6 alloc_mb=1145 gcs=14 load=2.28 notify_s=1.43
 //
-// peak_rss_mb is VmHWM, reset before each pass when the kernel allows it
-// (/proc/self/clear_refs), else the process's peak so far; peak_heap_mb
-// the highest heap in use (live objects and garbage not yet swept),
-// peak_live_mb the highest live heap the collector measured; alloc_mb
-// what the pass allocated; load the 1-minute load average at its end;
-// notify_s how long the notification dispatcher then took to match the
-// pass's events against the rules (it runs after the commit, outside the
-// apply, and the next pass waits for it).
-// The process honours GOMEMLIMIT and GOGC as any Go program does.
+// and, on stderr, the instance manager's log line of each apply with the
+// time of its parse, plan and writes.
+//
+// cpu_s is the process's CPU time during the pass (without PostgreSQL's
+// share), which depends much less on the machine's load than the wall
+// time; peak_rss_mb is VmHWM, reset before each pass when the kernel
+// allows it (/proc/self/clear_refs), else the process's peak so far;
+// peak_heap_mb the highest heap in use (live objects and garbage not yet
+// swept), peak_live_mb the highest live heap the collector measured;
+// alloc_mb what the pass allocated; load the 1-minute load average at its
+// end; notify_s how long the notification dispatcher then took to match
+// the pass's events against the rules (it runs after the commit, outside
+// the apply, and the next pass waits for it).
+// GOGC applies as to any Go program; AKGO_MEMORY_LIMIT=off measures
+// without a memory limit.
 package main
 
 import (
@@ -33,6 +40,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,6 +51,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -74,6 +83,16 @@ func main() {
 
 func run(db, pg string, users, groups int, passes []string, cpuProfile, memProfile string) error {
 	ctx := context.Background()
+	// The memory limit akserver sets (AKGO_MEMORY_LIMIT, unless GOMEMLIMIT).
+	raw := config.DefaultMemoryLimit
+	if v := os.Getenv("AKGO_MEMORY_LIMIT"); v != "" {
+		raw = v
+	}
+	limit, err := config.ParseMemoryLimit(raw)
+	if err != nil {
+		return err
+	}
+	limit = app.SetMemoryLimit(limit, os.LookupEnv)
 	dbURL, cleanup, err := database(ctx, db, pg)
 	if err != nil {
 		return err
@@ -94,7 +113,11 @@ func run(db, pg string, users, groups int, passes []string, cpuProfile, memProfi
 		return err
 	}
 	settle()
-	fmt.Printf("db=%s baseline rss_mb=%.1f users=%d groups=%d blueprint_mb=%.1f\n", db, procMB("VmRSS"), users, groups, float64(len(content))/1e6)
+	limitMB := "none"
+	if limit != math.MaxInt64 {
+		limitMB = strconv.FormatInt(limit>>20, 10)
+	}
+	fmt.Printf("db=%s baseline rss_mb=%.1f users=%d groups=%d blueprint_mb=%.1f memory_limit_mib=%s\n", db, procMB("VmRSS"), users, groups, float64(len(content))/1e6, limitMB)
 	content = ""
 
 	if cpuProfile != "" {
@@ -115,10 +138,12 @@ func run(db, pg string, users, groups int, passes []string, cpuProfile, memProfi
 		settle()
 		resetPeakRSS()
 		before := readMetrics()
+		cpuBefore := cpuTime()
 		w := watch()
 		start := time.Now()
 		out, err := a.Blueprints.Apply(ctx, pk, instances.ApplyOptions{})
 		took := time.Since(start)
+		cpu := cpuTime() - cpuBefore
 		peakHeap, peakLive := w.stop()
 		after := readMetrics()
 		if err != nil {
@@ -137,8 +162,8 @@ func run(db, pg string, users, groups int, passes []string, cpuProfile, memProfi
 				return err
 			}
 		}
-		fmt.Printf("db=%s pass=%s seconds=%.2f created=%d updated=%d owned=%d peak_rss_mb=%.1f peak_heap_mb=%.1f peak_live_mb=%.1f alloc_mb=%.0f gcs=%d load=%s notify_s=%.2f\n",
-			db, pass, took.Seconds(), out.Created, out.Updated, len(out.Managed), hwm,
+		fmt.Printf("db=%s pass=%s seconds=%.2f cpu_s=%.2f created=%d updated=%d owned=%d peak_rss_mb=%.1f peak_heap_mb=%.1f peak_live_mb=%.1f alloc_mb=%.0f gcs=%d load=%s notify_s=%.2f\n",
+			db, pass, took.Seconds(), cpu.Seconds(), out.Created, out.Updated, len(out.Managed), hwm,
 			float64(peakHeap)/(1<<20), float64(peakLive)/(1<<20), float64(after.allocs-before.allocs)/(1<<20), after.gcs-before.gcs, loadAvg(),
 			time.Since(idleStart).Seconds())
 	}
@@ -243,6 +268,17 @@ func procMB(field string) float64 {
 		}
 	}
 	return -1
+}
+
+// cpuTime is the CPU time the process has used (user and system), which
+// unlike the wall time hardly depends on what else the machine runs. On
+// PostgreSQL it leaves out the server's share.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func loadAvg() string {
