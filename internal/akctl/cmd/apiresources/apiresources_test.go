@@ -10,6 +10,8 @@ import (
 	"github.com/akgo/akgo/internal/akctl/cmdutil"
 	"github.com/akgo/akgo/internal/akctl/iostreams"
 	"github.com/akgo/akgo/internal/akctl/output"
+
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 )
 
 func TestNewCmdAPIResources(t *testing.T) {
@@ -31,8 +33,8 @@ func TestNewCmdAPIResources(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *Options
-			err := execute(t, NewCmdAPIResources(factory(), func(_ context.Context, o *Options) error { got = o; return nil }), tt.args)
-			if checkErr(t, err, tt.wantErr, tt.wantUsage) {
+			err := cmdtest.Execute(t, NewCmdAPIResources(cmdtest.Factory(), func(_ context.Context, o *Options) error { got = o; return nil }), tt.args)
+			if cmdtest.CheckErr(t, err, tt.wantErr, tt.wantUsage) {
 				return
 			}
 			if got.Output.Format != tt.format || got.Catalog == nil {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/akgo/akgo/internal/akctl/output"
+
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 )
 
 func TestNewCmdCheckAccess(t *testing.T) {
@@ -28,8 +30,8 @@ func TestNewCmdCheckAccess(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *CheckAccessOptions
-			err := execute(t, NewCmdCheckAccess(factory(), func(_ context.Context, o *CheckAccessOptions) error { got = o; return nil }), tt.args)
-			if checkErr(t, err, tt.wantErr, tt.wantUsage) {
+			err := cmdtest.Execute(t, NewCmdCheckAccess(cmdtest.Factory(), func(_ context.Context, o *CheckAccessOptions) error { got = o; return nil }), tt.args)
+			if cmdtest.CheckErr(t, err, tt.wantErr, tt.wantUsage) {
 				return
 			}
 			if got.App != tt.app || got.User != tt.user {

@@ -8,6 +8,8 @@ import (
 	"github.com/akgo/akgo/internal/akctl/output"
 	"github.com/akgo/akgo/internal/akctl/resource"
 	"github.com/akgo/akgo/internal/registry"
+
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 )
 
 func TestNewCmdDescribe(t *testing.T) {
@@ -36,8 +38,8 @@ func TestNewCmdDescribe(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *DescribeOptions
-			err := execute(t, NewCmdDescribe(factory(), func(_ context.Context, o *DescribeOptions) error { got = o; return nil }), tt.args)
-			if checkErr(t, err, tt.wantErr, tt.wantUsage) {
+			err := cmdtest.Execute(t, NewCmdDescribe(cmdtest.Factory(), func(_ context.Context, o *DescribeOptions) error { got = o; return nil }), tt.args)
+			if cmdtest.CheckErr(t, err, tt.wantErr, tt.wantUsage) {
 				return
 			}
 			if got.Resource.Name != tt.resource || got.Name != tt.object {

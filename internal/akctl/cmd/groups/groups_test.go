@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 )
 
 func TestNewCmdMembership(t *testing.T) {
@@ -26,8 +28,8 @@ func TestNewCmdMembership(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *MembershipOptions
-			cmd := NewCmdMembership(factory(), tt.add, func(_ context.Context, o *MembershipOptions) error { got = o; return nil })
-			if checkErr(t, execute(t, cmd, tt.args), tt.wantErr, tt.wantUsage) {
+			cmd := NewCmdMembership(cmdtest.Factory(), tt.add, func(_ context.Context, o *MembershipOptions) error { got = o; return nil })
+			if cmdtest.CheckErr(t, cmdtest.Execute(t, cmd, tt.args), tt.wantErr, tt.wantUsage) {
 				return
 			}
 			if got.Add != tt.add || got.Group != tt.group || strings.Join(got.UserNames, ",") != strings.Join(tt.users, ",") {
@@ -41,7 +43,7 @@ func TestNewCmdMembership(t *testing.T) {
 }
 
 func TestGroupsSubcommands(t *testing.T) {
-	cmd := NewCmdGroups(factory())
+	cmd := NewCmdGroups(cmdtest.Factory())
 	for _, name := range []string{"add-user", "remove-user"} {
 		if c, _, err := cmd.Find([]string{name}); err != nil || c.Name() != name {
 			t.Errorf("groups %s: %v", name, err)

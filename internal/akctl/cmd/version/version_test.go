@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/akgo/akgo/internal/akctl/output"
+
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 )
 
 func TestNewCmdVersion(t *testing.T) {
@@ -28,8 +30,8 @@ func TestNewCmdVersion(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *VersionOptions
-			err := execute(t, NewCmdVersion(factory(), func(_ context.Context, o *VersionOptions) error { got = o; return nil }), tt.args)
-			if checkErr(t, err, tt.wantErr, tt.wantUsage) {
+			err := cmdtest.Execute(t, NewCmdVersion(cmdtest.Factory(), func(_ context.Context, o *VersionOptions) error { got = o; return nil }), tt.args)
+			if cmdtest.CheckErr(t, err, tt.wantErr, tt.wantUsage) {
 				return
 			}
 			if got.Version != "test" || got.ClientOnly != tt.clientOnly {

@@ -1,4 +1,8 @@
-package apps
+// Package cmdtest holds what akctl's command parsing tests share: running
+// a command line through cobra with its run function intercepted, a
+// factory with test streams and no environment, and the check of an
+// expected error.
+package cmdtest
 
 import (
 	"io"
@@ -11,9 +15,9 @@ import (
 	"github.com/akgo/akgo/internal/akctl/iostreams"
 )
 
-// execute runs a command line through cobra with the run function
+// Execute runs a command line through cobra with the run function
 // intercepted by the caller.
-func execute(t *testing.T, cmd *cobra.Command, args string) error {
+func Execute(t *testing.T, cmd *cobra.Command, args string) error {
 	t.Helper()
 	cmd.SetArgs(strings.Fields(args))
 	cmd.SetOut(io.Discard)
@@ -22,13 +26,15 @@ func execute(t *testing.T, cmd *cobra.Command, args string) error {
 	return cmd.Execute()
 }
 
-func factory() *cmdutil.Factory {
+// Factory is a factory with test streams and an empty environment.
+func Factory() *cmdutil.Factory {
 	ios, _, _, _ := iostreams.Test()
 	return cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
 }
 
-// checkErr reports whether the test case ends with an expected error.
-func checkErr(t *testing.T, err error, wantErr string, wantUsage bool) bool {
+// CheckErr reports whether the test case ends with an expected error,
+// failing the test when the error is not the one expected.
+func CheckErr(t *testing.T, err error, wantErr string, wantUsage bool) bool {
 	t.Helper()
 	if wantErr == "" {
 		if err != nil {
