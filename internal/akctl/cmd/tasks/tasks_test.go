@@ -2,30 +2,13 @@ package tasks
 
 import (
 	"context"
-	"io"
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 	"github.com/akgo/akgo/internal/akctl/cmdutil"
-	"github.com/akgo/akgo/internal/akctl/iostreams"
 	"github.com/akgo/akgo/internal/akctl/output"
 )
-
-func execute(t *testing.T, cmd *cobra.Command, args string) error {
-	t.Helper()
-	cmd.SetArgs(strings.Fields(args))
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(io.Discard)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	return cmd.Execute()
-}
-
-func factory() *cmdutil.Factory {
-	ios, _, _, _ := iostreams.Test()
-	return cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
-}
 
 func TestNewCmdList(t *testing.T) {
 	tests := []struct {
@@ -43,7 +26,7 @@ func TestNewCmdList(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *ListOptions
-			err := execute(t, NewCmdList(factory(), func(_ context.Context, o *ListOptions) error { got = o; return nil }), tt.args)
+			err := cmdtest.Execute(t, NewCmdList(cmdtest.Factory(), func(_ context.Context, o *ListOptions) error { got = o; return nil }), tt.args)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -74,7 +57,7 @@ func TestNewCmdRetry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got *RetryOptions
-			err := execute(t, NewCmdRetry(factory(), func(_ context.Context, o *RetryOptions) error { got = o; return nil }), tt.args)
+			err := cmdtest.Execute(t, NewCmdRetry(cmdtest.Factory(), func(_ context.Context, o *RetryOptions) error { got = o; return nil }), tt.args)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !cmdutil.IsUsage(err) {
 					t.Fatalf("err = %v, want usage error %q", err, tt.wantErr)
