@@ -13,7 +13,8 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
-	"golang.org/x/text/unicode/norm"
+
+	"github.com/akgo/akgo/internal/slug"
 )
 
 // predeclared holds authentik's expression globals plus the Python
@@ -369,22 +370,8 @@ func builtinReverseDNS(thread *starlark.Thread, b *starlark.Builtin, args starla
 	return starlark.String(strings.TrimSuffix(names[0], ".")), nil
 }
 
-var (
-	slugStrip = regexp.MustCompile(`[^\w\s-]`)
-	slugDash  = regexp.MustCompile(`[-\s]+`)
-)
-
-// Slugify is Django's slugify (ASCII mode).
-func Slugify(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFKD.String(s) {
-		if r < 0x80 {
-			b.WriteRune(r)
-		}
-	}
-	v := slugStrip.ReplaceAllString(strings.ToLower(b.String()), "")
-	return strings.Trim(slugDash.ReplaceAllString(v, "-"), "-_")
-}
+// Slugify is Django's slugify (ASCII mode), as expressions call it.
+func Slugify(s string) string { return slug.Make(s) }
 
 func builtinSlugify(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var value starlark.Value

@@ -4,17 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
-	"strings"
-	"unicode"
 
 	"github.com/google/uuid"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/akgo/akgo/internal/api"
 	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/slug"
 	"github.com/akgo/akgo/internal/store"
 )
 
@@ -208,23 +205,9 @@ func (h *handlers) setFields(ctx context.Context, tx store.Tx, m *registry.Model
 	return nil
 }
 
-var (
-	slugStrip    = regexp.MustCompile(`[^\w\s-]`)
-	slugCollapse = regexp.MustCompile(`[-\s]+`)
-)
-
 // slugify is Django's slugify without allow_unicode: authentik names
 // system tasks after slugified object names ("scim_sync:my-provider").
-func slugify(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFKD.String(s) {
-		if r < unicode.MaxASCII {
-			b.WriteRune(r)
-		}
-	}
-	v := slugStrip.ReplaceAllString(strings.ToLower(b.String()), "")
-	return strings.Trim(slugCollapse.ReplaceAllString(v, "-"), "-_")
-}
+func slugify(s string) string { return slug.Make(s) }
 
 // taskRows projects system task rows as the API's Task objects.
 func (h *handlers) taskRows(ctx context.Context, tx store.Tx, rows []store.Row) ([]engine.Object, error) {

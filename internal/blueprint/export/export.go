@@ -14,9 +14,8 @@ import (
 
 	"github.com/akgo/akgo/internal/apispec"
 	"github.com/akgo/akgo/internal/blueprint"
-	"github.com/akgo/akgo/internal/blueprint/storetarget"
-	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/slug"
 )
 
 // LabelGenerated marks a generated blueprint, as authentik's exporter does.
@@ -426,7 +425,7 @@ func (x *Exporter) assignIDs() {
 		if label == "" {
 			label = key(it.obj["pk"])
 		}
-		base := it.model.ModelName() + "-" + engine.Slugify(label)
+		base := it.model.ModelName() + "-" + slug.Make(label)
 		id := base
 		for n := 2; x.ids[id]; n++ {
 			id = fmt.Sprintf("%s-%d", base, n)
@@ -468,7 +467,7 @@ func (x *Exporter) fields(m *registry.Model) []string {
 		return fs
 	}
 	var out []string
-	ep, err := storetarget.Endpoint(x.reg, m.Name)
+	ep, err := x.reg.WriteEndpoint(m.Name)
 	if err == nil && ep.Request != "" && x.spec != nil {
 		if sch, ok := x.spec.Schema(ep.Request); ok {
 			for name, p := range sch.Properties {

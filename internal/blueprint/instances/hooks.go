@@ -16,7 +16,7 @@ import (
 // Validation messages of authentik's BlueprintInstanceSerializer.
 const (
 	MsgFileMissing    = "Blueprint file does not exist"
-	MsgInvalidPrefix  = "Failed to validate blueprint: "
+	MsgInvalidPrefix  = blueprint.InstanceInvalidPrefix
 	MsgPathOrContent  = "Either path or content must be set."
 	savepoint         = "akgo_blueprint_validate"
 	managedModelsName = "managed_models"

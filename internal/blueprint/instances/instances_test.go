@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/akgo/akgo/internal/apitest"
 	"github.com/akgo/akgo/internal/blueprint/instances"
@@ -226,52 +225,5 @@ func TestDiscoveryOrder(t *testing.T) {
 		if in := e.instance(p); in == nil || in.Status != instances.StatusSuccessful {
 			t.Errorf("%s: %+v", p, in)
 		}
-	}
-}
-
-func TestWatcher(t *testing.T) {
-	dir := t.TempDir()
-	changes := make(chan struct{}, 10)
-	w, err := instances.Watch(context.Background(), dir, 50*time.Millisecond, func(context.Context) { changes <- struct{}{} })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	expect := func(what string) {
-		t.Helper()
-		select {
-		case <-changes:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("no callback after %s", what)
-		}
-	}
-	// Several writes in quick succession are one callback.
-	for i := 0; i < 5; i++ {
-		if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("version: 1\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	expect("writes")
-	select {
-	case <-changes:
-		t.Errorf("writes were not debounced into one callback")
-	case <-time.After(200 * time.Millisecond):
-	}
-	// New folders are watched as they appear.
-	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	expect("mkdir")
-	time.Sleep(100 * time.Millisecond)
-	if err := os.WriteFile(filepath.Join(dir, "sub", "b.yaml"), []byte("version: 1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	expect("a write in a new folder")
-	if err := os.Remove(filepath.Join(dir, "a.yaml")); err != nil {
-		t.Fatal(err)
-	}
-	expect("a removal")
-	if _, err := instances.Watch(context.Background(), filepath.Join(dir, "missing"), 0, func(context.Context) {}); err == nil {
-		t.Errorf("watching a missing directory succeeded")
 	}
 }

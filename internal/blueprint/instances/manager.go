@@ -220,11 +220,11 @@ type Outcome struct {
 func (o Outcome) Failed() bool { return o.Status == StatusError }
 
 // ApplyTaskPrefix starts the system task name of an instance's applies.
-const ApplyTaskPrefix = "apply_blueprint:"
+const ApplyTaskPrefix = blueprint.InstanceTaskPrefix
 
 // TaskName is the system task an instance's applies are recorded under:
 // apply_blueprint:<slugified name>, as authentik's task uid.
-func TaskName(instanceName string) string { return ApplyTaskPrefix + engine.Slugify(instanceName) }
+func TaskName(instanceName string) string { return blueprint.InstanceTaskName(instanceName) }
 
 type runKey struct{}
 

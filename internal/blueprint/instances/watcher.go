@@ -20,6 +20,7 @@ const DefaultDebounce = 500 * time.Millisecond
 // Watcher runs a callback after changes under the blueprint directory.
 type Watcher struct {
 	w    *fsnotify.Watcher
+	dir  string
 	done chan struct{}
 	stop context.CancelFunc
 }
@@ -50,7 +51,7 @@ func Watch(ctx context.Context, dir string, debounce time.Duration, onChange fun
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	w := &Watcher{w: fw, done: make(chan struct{}), stop: cancel}
+	w := &Watcher{w: fw, dir: dir, done: make(chan struct{}), stop: cancel}
 	go w.loop(ctx, debounce, onChange)
 	return w, nil
 }
@@ -123,6 +124,12 @@ func (w *Watcher) loop(ctx context.Context, debounce time.Duration, onChange fun
 			if !ok {
 				return
 			}
+			// Events may have been lost (inotify's queue overflows under a
+			// burst of changes), among them the creation of a folder that
+			// is then not watched: watch the tree again and rescan, as
+			// discovery reads every file anyway.
+			_ = addTree(w.w, w.dir)
+			timer.Reset(debounce)
 		}
 	}
 }

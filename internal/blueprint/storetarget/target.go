@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -109,50 +108,6 @@ func PlanEachStatement(ctx context.Context, e *engine.Engine, tx store.Tx) error
 	return nil
 }
 
-// Endpoint returns the API endpoint that writes a model: the one with a
-// request schema, preferring the administrators' endpoint when a model has
-// several (authenticator devices are served to their owners and to admins).
-func Endpoint(reg *registry.Registry, model string) (*registry.Endpoint, error) {
-	return endpointOf(reg, model, false)
-}
-
-// endpointOf finds a model's endpoint; withFamily also accepts the
-// read-only "/all/" endpoint of a polymorphic base (authentik_flows.stage),
-// which !Find and the exporter read.
-func endpointOf(reg *registry.Registry, model string, withFamily bool) (*registry.Endpoint, error) {
-	name := strings.ToLower(model)
-	var cands []*registry.Endpoint
-	for _, ep := range reg.Endpoints {
-		if ep.Model == name && !ep.Family {
-			cands = append(cands, ep)
-		}
-	}
-	if len(cands) == 0 && withFamily {
-		for _, ep := range reg.Endpoints {
-			if ep.Model == name && ep.Family {
-				cands = append(cands, ep)
-			}
-		}
-	}
-	if len(cands) == 0 {
-		if _, ok := reg.Model(name); ok {
-			return nil, fmt.Errorf("model %s is not served by the API", name)
-		}
-		return nil, fmt.Errorf("unknown model %s", model)
-	}
-	sort.Slice(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if (a.Request != "") != (b.Request != "") {
-			return a.Request != ""
-		}
-		if ai, bi := strings.Contains(a.Path, "/admin/"), strings.Contains(b.Path, "/admin/"); ai != bi {
-			return ai
-		}
-		return a.Path < b.Path
-	})
-	return cands[0], nil
-}
-
 func (t *Target) endpoint(model string) (*registry.Endpoint, *registry.Model, error) {
 	return t.endpointOf(model, false)
 }
@@ -165,7 +120,12 @@ func (t *Target) endpointOf(model string, withFamily bool) (*registry.Endpoint, 
 	ep, ok := t.endpoints[key]
 	if !ok {
 		var err error
-		if ep, err = endpointOf(t.engine.Registry, model, withFamily); err != nil {
+		if withFamily {
+			ep, err = t.engine.Registry.ReadEndpoint(model)
+		} else {
+			ep, err = t.engine.Registry.WriteEndpoint(model)
+		}
+		if err != nil {
 			return nil, nil, err
 		}
 		t.endpoints[key] = ep

@@ -259,24 +259,3 @@ func TestTarget(t *testing.T) {
 		})
 	}
 }
-
-func TestEndpointChoice(t *testing.T) {
-	h := apitest.Start(t, "sqlite")
-	cases := []struct{ model, want string }{
-		{"authentik_flows.flow", "/flows/instances/"},
-		{"authentik_Flows.Flow", "/flows/instances/"},
-		{"authentik_stages_authenticator_totp.totpdevice", "/authenticators/admin/totp/"},
-		{"authentik_providers_ldap.ldapprovider", "/providers/ldap/"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.model, func(t *testing.T) {
-			ep, err := storetarget.Endpoint(h.App.Registry, tc.model)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ep.Path != tc.want {
-				t.Errorf("endpoint %s, want %s", ep.Path, tc.want)
-			}
-		})
-	}
-}

@@ -8,7 +8,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/akgo/akgo/internal/blueprint/instances"
+	"github.com/akgo/akgo/internal/blueprint"
 	"github.com/akgo/akgo/pkg/client"
 )
 
@@ -128,7 +128,7 @@ func applyInstance(ctx context.Context, c *client.Client, in *client.BlueprintIn
 // failureMessages are the messages of the instance's last failed apply,
 // from its system task record (kept only for failures).
 func failureMessages(ctx context.Context, c *client.Client, name string) ([]string, error) {
-	task, err := c.Admin.SystemTasksRetrieve(ctx, instances.TaskName(name))
+	task, err := c.Admin.SystemTasksRetrieve(ctx, blueprint.InstanceTaskName(name))
 	if err != nil {
 		if client.IsNotFound(err) {
 			return nil, nil
@@ -163,7 +163,7 @@ func contentValidation(err error) []string {
 	}
 	var out []string
 	for _, m := range api.Fields["content"] {
-		m = strings.TrimPrefix(m, instances.MsgInvalidPrefix)
+		m = strings.TrimPrefix(m, blueprint.InstanceInvalidPrefix)
 		out = append(out, strings.Split(m, "\n")...)
 	}
 	return out

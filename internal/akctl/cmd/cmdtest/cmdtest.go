@@ -19,7 +19,14 @@ import (
 // intercepted by the caller.
 func Execute(t *testing.T, cmd *cobra.Command, args string) error {
 	t.Helper()
-	cmd.SetArgs(strings.Fields(args))
+	return ExecuteArgs(t, cmd, strings.Fields(args))
+}
+
+// ExecuteArgs is Execute with the arguments already split, for a command
+// line whose arguments contain spaces (paths, JSON).
+func ExecuteArgs(t *testing.T, cmd *cobra.Command, args []string) error {
+	t.Helper()
+	cmd.SetArgs(args)
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
@@ -29,6 +36,12 @@ func Execute(t *testing.T, cmd *cobra.Command, args string) error {
 // Factory is a factory with test streams and an empty environment.
 func Factory() *cmdutil.Factory {
 	ios, _, _, _ := iostreams.Test()
+	return FactoryFor(ios)
+}
+
+// FactoryFor is Factory over the given streams, for a test that feeds
+// stdin or makes it a terminal.
+func FactoryFor(ios *iostreams.IOStreams) *cmdutil.Factory {
 	return cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
 }
 

@@ -3,13 +3,12 @@ package create
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/akgo/akgo/internal/akctl/cmdutil"
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 	"github.com/akgo/akgo/internal/akctl/iostreams"
 )
 
@@ -55,25 +54,12 @@ func TestNewCmdCreate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, in, _, _ := iostreams.Test()
 			in.WriteString(tt.stdin)
-			f := cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
+			f := cmdtest.FactoryFor(ios)
 			var got *CreateOptions
 			cmd := NewCmdCreate(f, func(_ context.Context, o *CreateOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				if tt.wantUsage && !cmdutil.IsUsage(err) {
-					t.Errorf("%v is not a usage error", err)
-				}
+			err := cmdtest.ExecuteArgs(t, cmd, tt.args)
+			if cmdtest.CheckErr(t, err, tt.wantErr, tt.wantUsage) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			b, _ := json.Marshal(got.Bodies)
 			if string(b) != tt.bodies {

@@ -2,10 +2,10 @@ package deletecmd
 
 import (
 	"context"
-	"io"
 	"strings"
 	"testing"
 
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 	"github.com/akgo/akgo/internal/akctl/cmdutil"
 	"github.com/akgo/akgo/internal/akctl/iostreams"
 )
@@ -23,23 +23,11 @@ func TestNewCmdDelete(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
 			var got *DeleteOptions
-			cmd := NewCmdDelete(f, func(_ context.Context, o *DeleteOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
+			cmd := NewCmdDelete(cmdtest.Factory(), func(_ context.Context, o *DeleteOptions) error { got = o; return nil })
+			err := cmdtest.Execute(t, cmd, tt.args)
+			if cmdtest.CheckErr(t, err, tt.wantErr, false) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Resource.Name != tt.resource || strings.Join(got.Names, ",") != tt.names || got.Yes != tt.yes {
 				t.Errorf("got %s %v yes=%v", got.Resource.Name, got.Names, got.Yes)

@@ -2,13 +2,10 @@ package events
 
 import (
 	"context"
-	"io"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/akgo/akgo/internal/akctl/cmdutil"
-	"github.com/akgo/akgo/internal/akctl/iostreams"
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 	"github.com/akgo/akgo/internal/akctl/output"
 )
 
@@ -30,23 +27,11 @@ func TestNewCmdTail(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
 			var got *TailOptions
-			cmd := NewCmdTail(f, func(_ context.Context, o *TailOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !cmdutil.IsUsage(err) {
-					t.Fatalf("err = %v, want usage error %q", err, tt.wantErr)
-				}
+			cmd := NewCmdTail(cmdtest.Factory(), func(_ context.Context, o *TailOptions) error { got = o; return nil })
+			err := cmdtest.Execute(t, cmd, tt.args)
+			if cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Query.Encode() != tt.query || got.Interval != tt.interval || got.Lines != tt.lines || got.Output.Format != tt.format {
 				t.Errorf("got query %q interval %s lines %d format %s", got.Query.Encode(), got.Interval, got.Lines, got.Output.Format)

@@ -2,12 +2,10 @@ package get
 
 import (
 	"context"
-	"io"
 	"strings"
 	"testing"
 
-	"github.com/akgo/akgo/internal/akctl/cmdutil"
-	"github.com/akgo/akgo/internal/akctl/iostreams"
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 	"github.com/akgo/akgo/internal/akctl/output"
 )
 
@@ -43,26 +41,11 @@ func TestNewCmdGet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
 			var got *GetOptions
-			cmd := NewCmdGet(f, func(_ context.Context, o *GetOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				if tt.wantUsage && !cmdutil.IsUsage(err) {
-					t.Errorf("%v is not a usage error", err)
-				}
+			cmd := NewCmdGet(cmdtest.Factory(), func(_ context.Context, o *GetOptions) error { got = o; return nil })
+			err := cmdtest.Execute(t, cmd, tt.args)
+			if cmdtest.CheckErr(t, err, tt.wantErr, tt.wantUsage) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Resource.Name != tt.resource {
 				t.Errorf("resource %s, want %s", got.Resource.Name, tt.resource)

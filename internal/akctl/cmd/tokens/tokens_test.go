@@ -2,13 +2,10 @@ package tokens
 
 import (
 	"context"
-	"io"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/akgo/akgo/internal/akctl/cmdutil"
-	"github.com/akgo/akgo/internal/akctl/iostreams"
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 )
 
 func TestNewCmdCreate(t *testing.T) {
@@ -33,24 +30,13 @@ func TestNewCmdCreate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
+			f := cmdtest.Factory()
 			f.Now = func() time.Time { return now }
 			var got *CreateOptions
 			cmd := NewCmdCreate(f, func(_ context.Context, o *CreateOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !cmdutil.IsUsage(err) {
-					t.Fatalf("err = %v, want usage error %q", err, tt.wantErr)
-				}
+			err := cmdtest.Execute(t, cmd, tt.args)
+			if cmdtest.CheckErr(t, err, tt.wantErr, true) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Identifier != "ci" || got.Intent != tt.intent || !got.Expires.Equal(tt.expires) || got.NoExpiry != tt.noExpiry {
 				t.Errorf("got %+v", got)

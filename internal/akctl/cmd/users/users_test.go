@@ -2,11 +2,9 @@ package users
 
 import (
 	"context"
-	"io"
-	"strings"
 	"testing"
 
-	"github.com/akgo/akgo/internal/akctl/cmdutil"
+	"github.com/akgo/akgo/internal/akctl/cmd/cmdtest"
 	"github.com/akgo/akgo/internal/akctl/iostreams"
 )
 
@@ -28,22 +26,12 @@ func TestNewCmdSetPassword(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
 			ios.SetStdinTTY(tt.stdinTTY)
-			f := cmdutil.New(ios, "test", func(string) (string, bool) { return "", false })
+			f := cmdtest.FactoryFor(ios)
 			var got *SetPasswordOptions
 			cmd := NewCmdSetPassword(f, func(_ context.Context, o *SetPasswordOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
+			err := cmdtest.Execute(t, cmd, tt.args)
+			if cmdtest.CheckErr(t, err, tt.wantErr, false) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.User != "jane" || got.FromStdin != tt.fromStdin || got.Users.Name != "users" {
 				t.Errorf("got %+v", got)
