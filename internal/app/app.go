@@ -41,6 +41,7 @@ import (
 	"github.com/akgo/akgo/internal/server"
 	"github.com/akgo/akgo/internal/store"
 	"github.com/akgo/akgo/internal/store/postgres"
+	"github.com/akgo/akgo/internal/store/sqldb"
 	"github.com/akgo/akgo/internal/store/sqlite"
 	"github.com/akgo/akgo/internal/tasks"
 	"github.com/akgo/akgo/internal/tasks/cleanup"
@@ -101,51 +102,91 @@ type App struct {
 	stopBackground context.CancelFunc
 	watchMu        sync.Mutex
 	watcher        *instances.Watcher
+	// blueprintStamp is dirStamp of the blueprint directory when start-up
+	// discovery began.
+	blueprintStamp string
+	// pwHash is the bootstrap password's hash when it was started early
+	// (see startPasswordHash); nil makes Bootstrap hash it itself.
+	pwHash *passwordHash
 }
 
 // Open prepares everything short of listening: the store with its
 // migrations, the secret key and the bootstrap objects.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
 	start := time.Now()
-	spec, err := apispec.Load()
-	if err != nil {
-		return nil, err
-	}
+	phase := phaseTimer(log, start)
+	restoreGC := relaxGC(os.Getenv)
+	ready := false
+	defer func() {
+		if !ready {
+			restoreGC()
+		}
+	}()
+	// Parsing the API schema is the largest piece of CPU work before the
+	// engine exists and needs no database: it runs on the other core
+	// while the store opens and migrates.
+	specDone := make(chan struct{})
+	var spec *apispec.Spec
+	var specErr error
+	go func() {
+		defer close(specDone)
+		spec, specErr = apispec.Load()
+	}()
 	reg := registry.Default()
 	st, err := OpenStore(ctx, cfg.Database)
 	if err != nil {
 		return nil, err
 	}
+	phase("open store")
+	a := &App{Config: cfg, Store: st, Registry: reg, Log: log}
 	migrations, err := engine.Migrations(reg)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	if err := st.Migrate(ctx, migrations); err != nil {
+	// A new database always gets the bootstrap admin, so its password
+	// hash (hundreds of milliseconds of PBKDF2) starts as soon as the
+	// database is known to be empty and runs while the tables are made.
+	migrateCtx := ctx
+	if cfg.BootstrapPassword != "" {
+		migrateCtx = sqldb.OnEmptyDatabase(ctx, func() { a.startPasswordHash() })
+	}
+	if err := st.Migrate(migrateCtx, migrations); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("migrate database: %w", err)
 	}
-	eng := engine.New(st, reg, spec)
-	a := &App{Config: cfg, Store: st, Registry: reg, Engine: eng, Log: log}
+	phase("migrate")
 	if a.Config.SecretKey == "" {
 		if a.Config.SecretKey, err = a.secretKey(ctx); err != nil {
 			st.Close()
 			return nil, err
 		}
 	}
-	modelhooks.Register(eng, modelhooks.Settings{SecretKey: a.Config.SecretKey})
+	phase("secret key")
 	if err := rbac.Seed(ctx, st, reg); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("seed permissions: %w", err)
 	}
+	phase("seed permissions")
+	<-specDone
+	if specErr != nil {
+		st.Close()
+		return nil, specErr
+	}
+	phase("load schema (wait)")
+	eng := engine.New(st, reg, spec)
+	a.Engine = eng
+	modelhooks.Register(eng, modelhooks.Settings{SecretKey: a.Config.SecretKey})
 	if err := a.ensureStartupObjects(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("start-up objects: %w", err)
 	}
+	phase("start-up objects")
 	if err := a.Bootstrap(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
+	phase("bootstrap")
 	auth := &api.Authenticator{Store: st, Registry: reg, Now: time.Now, TTL: 5 * time.Second}
 	rec := &events.Recorder{Engine: eng}
 	rec.Install()
@@ -177,18 +218,30 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	registerActions(a.API, a.Blueprints)
 	admin.SetScheduler(a.API, sched)
 	a.Tasks = sched
+	phase("api and tasks")
 	if !cfg.SkipBlueprints {
 		if err := a.applyBlueprints(ctx); err != nil {
 			st.Close()
 			return nil, err
 		}
+		phase("blueprints")
 	}
-	a.startBackground()
-	// Start-up parses the schema and builds the migration plan; hand the
-	// garbage back to the OS so an idle server stays small.
-	debug.FreeOSMemory()
+	a.startBackground(restoreGC)
+	ready = true
 	log.Info("ready to serve", "database", cfg.Database.Redacted(), "startup", time.Since(start).Round(time.Millisecond))
 	return a, nil
+}
+
+// phaseTimer returns a function that logs, at debug level, how long the
+// start-up step that just ended took, so a slow start can be attributed
+// without a profiler.
+func phaseTimer(log *slog.Logger, start time.Time) func(name string) {
+	last := start
+	return func(name string) {
+		now := time.Now()
+		log.Debug("start-up phase", "phase", name, "took", now.Sub(last).Round(time.Millisecond/10), "total", now.Sub(start).Round(time.Millisecond))
+		last = now
+	}
 }
 
 // OpenStore opens the configured database.
@@ -241,9 +294,13 @@ func (a *App) Serve(ctx context.Context, onListen func(net.Addr)) error {
 		a.watchBlueprints(taskCtx)
 		defer a.stopWatching()
 	}
+	idle := newIdleMemory()
+	idleTicker := time.NewTicker(idleReleaseEvery)
+	defer idleTicker.Stop()
+	go idle.Run(taskCtx, idleTicker.C)
 	return server.Run(ctx, server.Options{
 		Addr:    a.Config.Listen,
-		Handler: server.LogRequests(a.Log, a.Handler()),
+		Handler: idle.Wrap(server.LogRequests(a.Log, a.Handler())),
 		Ready:   a.Store.Ping,
 		Logger:  a.Log,
 		OnListen: func(addr net.Addr) {
@@ -272,12 +329,23 @@ func (a *App) Close() error {
 // WaitStartup waits for the start-up work that runs after Open returns.
 func (a *App) WaitStartup() { a.background.Wait() }
 
-// startBackground runs start-up work that need not delay readiness: the
-// self-signed certificate's RSA key takes about a second to generate.
-func (a *App) startBackground() {
+// startBackground runs start-up work that need not delay readiness:
+// restoring the collector's target and returning start-up garbage to the
+// OS, and the self-signed certificate,
+// whose RSA key takes about a second to generate.
+func (a *App) startBackground(restoreGC func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stopBackground = cancel
-	a.background.Add(1)
+	a.background.Add(2)
+	go func() {
+		defer a.background.Done()
+		// Start-up parses the schema and builds the migration plan; hand
+		// the garbage back to the OS so an idle server stays small. The
+		// forced collection and scavenge take 50-400 ms, which need not
+		// delay readiness.
+		restoreGC()
+		debug.FreeOSMemory()
+	}()
 	go func() {
 		defer a.background.Done()
 		if err := certs.EnsureSelfSigned(ctx, a.Engine); err != nil && ctx.Err() == nil {

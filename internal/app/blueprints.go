@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/akgo/akgo/blueprints"
@@ -62,6 +65,7 @@ func (a *App) applyBlueprints(ctx context.Context) error {
 		return fmt.Errorf("register blueprint discovery: %w", err)
 	}
 	start := time.Now()
+	a.blueprintStamp = dirStamp(a.Config.BlueprintsDir)
 	res, err := a.Tasks.Run(ctx, instances.DiscoveryTask)
 	if err != nil {
 		return fmt.Errorf("blueprint discovery: %w", err)
@@ -82,11 +86,12 @@ func (a *App) watchBlueprints(ctx context.Context) {
 	if dir == "" {
 		return
 	}
-	w, err := instances.Watch(ctx, dir, instances.DefaultDebounce, func(ctx context.Context) {
+	discover := func(ctx context.Context) {
 		if _, err := a.Tasks.Run(ctx, instances.DiscoveryTask); err != nil && ctx.Err() == nil {
 			a.Log.Error("blueprint discovery after a file change", "err", err)
 		}
-	})
+	}
+	w, err := instances.Watch(ctx, dir, instances.DefaultDebounce, discover)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			a.Log.Warn("blueprint directory not watched", "dir", dir, "err", err)
@@ -96,6 +101,36 @@ func (a *App) watchBlueprints(ctx context.Context) {
 	a.watchMu.Lock()
 	a.watcher = w
 	a.watchMu.Unlock()
+	// Files changed between start-up's discovery and now raised no event
+	// the watcher saw; without this they would wait for the hourly run.
+	if dirStamp(dir) != a.blueprintStamp {
+		go discover(ctx)
+	}
+}
+
+// dirStamp summarises the names, sizes and modification times of the
+// files under dir ("" when it cannot be read), which changes whenever a
+// blueprint file is written, added, renamed or removed.
+func dirStamp(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%q %d %d %v\n", path, info.Size(), info.ModTime().UnixNano(), info.Mode())
+		return nil
+	})
+	if err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // stopWatching stops the blueprint watcher, if any.

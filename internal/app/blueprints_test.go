@@ -133,29 +133,49 @@ func TestBlueprintsDirOverridesEmbedded(t *testing.T) {
 	}
 }
 
-// TestFilesWatched: a blueprint dropped into the directory of a serving
-// server is discovered and applied.
+// TestFilesWatched: a blueprint dropped into the directory is discovered
+// and applied, whether it arrives while the server serves or between
+// start-up's discovery and the watcher's start (no wait for the watcher:
+// start-up compares the directory with what its discovery saw).
 func TestFilesWatched(t *testing.T) {
-	dir := t.TempDir()
-	a := open(t, filepath.Join(t.TempDir(), "db"), func(c *config.Config) {
-		c.SkipBlueprints, c.BlueprintsDir, c.Listen = false, dir, "127.0.0.1:0"
-	})
-	defer a.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- a.Serve(ctx, nil) }()
-	defer func() { cancel(); <-served }()
-	time.Sleep(200 * time.Millisecond) // the watcher starts with Serve
-	bp := "version: 1\nmetadata:\n  name: Watched\nentries:\n  - model: authentik_core.group\n    identifiers:\n      name: watched-group\n"
-	if err := os.WriteFile(filepath.Join(dir, "watched.yaml"), []byte(bp), 0o644); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name        string
+		beforeServe bool
+	}{
+		{"written while serving", false},
+		{"written between start-up and serving", true},
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if len(rows(t, a, "authentik_core.group", store.Eq("name", "watched-group"))) == 1 {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			a := open(t, filepath.Join(t.TempDir(), "db"), func(c *config.Config) {
+				c.SkipBlueprints, c.BlueprintsDir, c.Listen = false, dir, "127.0.0.1:0"
+			})
+			defer a.Close()
+			bp := "version: 1\nmetadata:\n  name: Watched\nentries:\n  - model: authentik_core.group\n    identifiers:\n      name: watched-group\n"
+			write := func() {
+				if err := os.WriteFile(filepath.Join(dir, "watched.yaml"), []byte(bp), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.beforeServe {
+				write()
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			served := make(chan error, 1)
+			go func() { served <- a.Serve(ctx, nil) }()
+			defer func() { cancel(); <-served }()
+			if !tc.beforeServe {
+				write()
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for time.Now().Before(deadline) {
+				if len(rows(t, a, "authentik_core.group", store.Eq("name", "watched-group"))) == 1 {
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			t.Fatal("the new blueprint file was not applied")
+		})
 	}
-	t.Fatal("the new blueprint file was not applied")
 }

@@ -52,7 +52,7 @@ func (a *App) Bootstrap(ctx context.Context) error {
 		}
 		pk := u["pk"]
 		if cfg.BootstrapPassword != "" {
-			hash, err := auth.HashPassword(cfg.BootstrapPassword)
+			hash, err := a.bootstrapPasswordHash()
 			if err != nil {
 				return err
 			}
@@ -76,6 +76,40 @@ func (a *App) Bootstrap(ctx context.Context) error {
 		a.Log.Info("bootstrapped admin user", "username", BootstrapUsername)
 		return nil
 	})
+}
+
+// passwordHash is a bootstrap password hash being computed in the
+// background.
+type passwordHash struct {
+	done chan struct{}
+	hash string
+	err  error
+}
+
+// startPasswordHash hashes the bootstrap password in the background, for
+// a Bootstrap that is known to come (the database is new). Start-up calls
+// it from the goroutine that later runs Bootstrap.
+func (a *App) startPasswordHash() {
+	if a.pwHash != nil || a.Config.BootstrapPassword == "" {
+		return
+	}
+	h := &passwordHash{done: make(chan struct{})}
+	a.pwHash = h
+	go func(password string) {
+		defer close(h.done)
+		h.hash, h.err = auth.HashPassword(password)
+	}(a.Config.BootstrapPassword)
+}
+
+// bootstrapPasswordHash is the hash started early, or a new one.
+func (a *App) bootstrapPasswordHash() (string, error) {
+	if a.pwHash == nil {
+		return auth.HashPassword(a.Config.BootstrapPassword)
+	}
+	h := a.pwHash
+	a.pwHash = nil // used once: a later Bootstrap salts a new hash
+	<-h.done
+	return h.hash, h.err
 }
 
 func (a *App) findOrCreateGroup(ctx context.Context, tx store.Tx) (any, error) {

@@ -71,30 +71,40 @@ func (m *Manager) Discover(ctx context.Context) (tasks.Result, error) {
 	var pending []*Instance
 	warn := false
 	available := map[string]bool{}
+	// New files become instances first, all in one transaction: a new
+	// database has a score of them, and one commit each was a noticeable
+	// part of the first start on PostgreSQL.
+	var fresh []newInstance
 	for i := range files {
 		f := &files[i]
 		available[f.Path] = true
-		if !f.Instantiate() {
+		if !f.Instantiate() || byPath[f.Path] != nil {
 			continue
 		}
-		in := byPath[f.Path]
-		if in == nil {
-			name := f.Path
-			if f.Meta != nil && f.Meta.Name != "" {
-				name = f.Meta.Name
-			}
-			if other := byName[name]; other != nil {
-				warn = true
-				msgs = append(msgs, fmt.Sprintf("%s: an instance named %q already exists for %q", f.Path, name, other.Path))
-				continue
-			}
-			if in, err = m.create(ctx, name, f.Path); err != nil {
-				return tasks.Result{}, err
-			}
-			byName[name] = in
-			m.log.Info("created blueprint instance from file", "instance", name, "path", f.Path)
+		name := f.Path
+		if f.Meta != nil && f.Meta.Name != "" {
+			name = f.Meta.Name
 		}
-		if !in.Enabled {
+		if other := byName[name]; other != nil {
+			warn = true
+			msgs = append(msgs, fmt.Sprintf("%s: an instance named %q already exists for %q", f.Path, name, other.Path))
+			continue
+		}
+		byName[name] = &Instance{Name: name, Path: f.Path} // claims the name; replaced once stored
+		fresh = append(fresh, newInstance{name: name, path: f.Path})
+	}
+	created, err := m.createAll(ctx, fresh)
+	if err != nil {
+		return tasks.Result{}, err
+	}
+	for _, in := range created {
+		byPath[in.Path] = in
+		m.log.Info("created blueprint instance from file", "instance", in.Name, "path", in.Path)
+	}
+	for i := range files {
+		f := &files[i]
+		in := byPath[f.Path]
+		if !f.Instantiate() || in == nil || !in.Enabled {
 			continue
 		}
 		if in.LastHash != Hash(f.Content, in.Context) || in.Status == StatusOrphaned || in.Status == StatusUnknown {
@@ -185,25 +195,34 @@ func (m *Manager) applyAll(ctx context.Context, pending []*Instance) (applied in
 	return applied, nil, nil
 }
 
-// create stores a discovered instance; internal writes skip the API's
-// content checks (see WithoutChecks).
-func (m *Manager) create(ctx context.Context, name, path string) (*Instance, error) {
-	var in *Instance
+// newInstance is a discovered file that gets an instance.
+type newInstance struct{ name, path string }
+
+// createAll stores discovered instances in one transaction; internal
+// writes skip the API's content checks (see WithoutChecks).
+func (m *Manager) createAll(ctx context.Context, fresh []newInstance) ([]*Instance, error) {
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	var out []*Instance
 	err := m.cfg.Engine.Store.Update(ctx, func(tx store.Tx) error {
-		row, err := m.cfg.Engine.InsertTx(WithoutChecks(ctx), tx, m.model, engine.Object{
-			"name": name, "path": path, "context": map[string]any{}, "enabled": true, "status": StatusUnknown,
-			"managed_models": []any{}, "metadata": map[string]any{}, "content": "", "last_applied_hash": "",
-		})
-		if err != nil {
-			return err
+		out = out[:0] // a retried transaction starts over
+		for _, n := range fresh {
+			row, err := m.cfg.Engine.InsertTx(WithoutChecks(ctx), tx, m.model, engine.Object{
+				"name": n.name, "path": n.path, "context": map[string]any{}, "enabled": true, "status": StatusUnknown,
+				"managed_models": []any{}, "metadata": map[string]any{}, "content": "", "last_applied_hash": "",
+			})
+			if err != nil {
+				return fmt.Errorf("create blueprint instance %q: %w", n.name, err)
+			}
+			out = append(out, m.instance(row))
 		}
-		in = m.instance(row)
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create blueprint instance %q: %w", name, err)
+		return nil, err
 	}
-	return in, nil
+	return out, nil
 }
 
 // markOrphans marks file-based instances whose file is gone.

@@ -58,6 +58,11 @@ func (s *DB) Migrate(ctx context.Context, migrations []store.Migration) error {
 	if err != nil {
 		return fmt.Errorf("store: preparing migrations: %w", err)
 	}
+	if len(applied) == 0 {
+		if fn, ok := ctx.Value(emptyDatabaseKey{}).(func()); ok {
+			fn()
+		}
+	}
 	if len(applied) == 0 && len(sorted) > 1 && !hasRawSQL(sorted) {
 		done, err := s.createLatest(ctx, sch, sorted)
 		if err != nil {
@@ -92,6 +97,17 @@ func (s *DB) Migrate(ctx context.Context, migrations []store.Migration) error {
 	return nil
 }
 
+type emptyDatabaseKey struct{}
+
+// OnEmptyDatabase returns a context that makes Migrate call fn, before
+// any schema statement runs, when the database has no migration applied
+// yet. Start-up uses it to begin work only a new database needs while
+// the tables are being created. fn runs on the goroutine that called
+// Migrate, so it must not block.
+func OnEmptyDatabase(ctx context.Context, fn func()) context.Context {
+	return context.WithValue(ctx, emptyDatabaseKey{}, fn)
+}
+
 // hasRawSQL reports migrations with raw statements, which may depend on
 // the schema of their own version and so must run in sequence.
 func hasRawSQL(ms []store.Migration) bool {
@@ -121,15 +137,8 @@ func (s *DB) createLatest(ctx context.Context, sch *Schema, sorted []store.Migra
 		if err != nil || n > 0 {
 			return err
 		}
-		names := make([]string, 0, len(sch.tables))
-		for name := range sch.tables {
-			if name != MigrationsTable {
-				names = append(names, name)
-			}
-		}
-		sort.Strings(names)
 		g := &ddl{d: s.d}
-		for _, name := range names {
+		for _, name := range creationOrder(sch.tables) {
 			tbl := cloneTable(*sch.tables[name])
 			g.createTable(&tbl, false)
 		}
@@ -146,6 +155,41 @@ func (s *DB) createLatest(ctx context.Context, sch *Schema, sorted []store.Migra
 		return nil
 	})
 	return done, err
+}
+
+// creationOrder lists the tables to create on an empty database (all but
+// the migrations table, which exists by then): by name, except that a
+// table comes after the tables it references, so their foreign keys can
+// be declared in CREATE TABLE. Only references within a cycle are left
+// to ALTER TABLE.
+func creationOrder(tables map[string]*store.Table) []string {
+	names := make([]string, 0, len(tables))
+	for name := range tables {
+		if name != MigrationsTable {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	out := make([]string, 0, len(names))
+	seen := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		t := tables[name]
+		for i := range t.Columns {
+			if ref := t.Columns[i].Ref; ref != nil && ref.Table != name && tables[ref.Table] != nil {
+				visit(ref.Table)
+			}
+		}
+		out = append(out, name)
+	}
+	for _, name := range names {
+		visit(name)
+	}
+	return out
 }
 
 // migrationPlan is the DDL of one migration.
@@ -172,7 +216,10 @@ func (s *DB) plan(before *Schema, m store.Migration) (*migrationPlan, error) {
 			}
 		}
 	}
-	g := &ddl{d: s.d}
+	g := &ddl{d: s.d, exists: map[string]bool{}}
+	for name := range before.tables {
+		g.exists[name] = true
+	}
 	for _, step := range m.Steps {
 		var old store.Column
 		if st, ok := step.(store.AlterColumn); ok {
