@@ -191,11 +191,15 @@ func (s *Server) uniform(w http.ResponseWriter, r *http.Request, ep *registry.En
 			return err
 		}
 		s.ownCreate(r, ep, body)
+		// Decided before Create, which may fill the body in.
+		forget := changesCallers(ep.Model, op, body)
 		obj, err := s.Engine.Create(ctx, ep, body)
 		if err != nil {
 			return err
 		}
-		s.forget(ep)
+		if forget {
+			s.Auth.Forget()
+		}
 		writeJSON(w, http.StatusCreated, obj)
 	case registry.OpUpdate, registry.OpPartialUpdate:
 		body, err := DecodeBody(r)
@@ -206,13 +210,13 @@ func (s *Server) uniform(w http.ResponseWriter, r *http.Request, ep *registry.En
 		if err != nil {
 			return err
 		}
-		s.forget(ep)
+		s.forget(ep, op, body)
 		writeJSON(w, http.StatusOK, obj)
 	case registry.OpDestroy:
 		if err := s.Engine.Destroy(ctx, ep, lookup); err != nil {
 			return err
 		}
-		s.forget(ep)
+		s.forget(ep, op, nil)
 		w.WriteHeader(http.StatusNoContent)
 	case registry.OpUsedBy:
 		list, err := s.Engine.UsedByOf(ctx, ep, lookup)
@@ -226,16 +230,42 @@ func (s *Server) uniform(w http.ResponseWriter, r *http.Request, ep *registry.En
 	return nil
 }
 
-// credentialModels are the models whose changes can change what a cached
-// caller is or may do.
-var credentialModels = map[string]bool{
-	"authentik_core.token": true, "authentik_core.user": true, "authentik_core.group": true,
-	"authentik_rbac.role": true, "authentik_core.authenticatedsession": true,
+// changesCallers reports whether a uniform write of a model can change
+// what an authenticated caller is or may do: the token, the user, the
+// user's groups and their ancestors, their roles and the roles'
+// permissions (see Authenticator.principal and rbac.Load). Only API
+// tokens are cached; a browser session is read on every request.
+//
+// Every such write used to empty the token cache, so the next request of
+// every client authenticated again; creating a group (ordinary admin
+// work) did too, although a new group changes no one but the members it
+// is created with.
+func changesCallers(model string, op registry.Op, body engine.Object) bool {
+	switch model {
+	case "authentik_core.token", "authentik_core.user":
+		// A new token or user is not yet anyone's cached caller: the cache
+		// holds only tokens that authenticated, and a token's caller is its
+		// own user.
+		return op != registry.OpCreate
+	case "authentik_core.group":
+		// A new group has no subgroups yet: it changes only its members.
+		if op == registry.OpCreate {
+			users, _ := body["users"].([]any)
+			return len(users) > 0
+		}
+		return true
+	case "authentik_rbac.role":
+		// A role reaches callers through the groups that have it, and its
+		// one writable field is its name; deleting it takes its
+		// permissions away from those groups.
+		return op == registry.OpDestroy
+	}
+	return false
 }
 
 // forget drops cached callers after a write that can affect them.
-func (s *Server) forget(ep *registry.Endpoint) {
-	if credentialModels[ep.Model] {
+func (s *Server) forget(ep *registry.Endpoint, op registry.Op, body engine.Object) {
+	if changesCallers(ep.Model, op, body) {
 		s.Auth.Forget()
 	}
 }

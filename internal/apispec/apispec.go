@@ -45,8 +45,19 @@ var (
 )
 
 // Load parses the embedded schema once; later calls return the same Spec.
+// It is the server's copy, trimmed to what the server reads (see trim)
+// and compacted (see compact): tools that render documentation from the
+// schema use Parse.
 func Load() (*Spec, error) {
-	loadOnce.Do(func() { loaded, loadErr = Parse(YAML) })
+	loadOnce.Do(func() {
+		doc, err := parseDoc(YAML)
+		if err != nil {
+			loadErr = err
+			return
+		}
+		trim(doc)
+		loaded = index(compact(doc))
+	})
 	return loaded, loadErr
 }
 
@@ -61,6 +72,14 @@ func MustLoad() *Spec {
 
 // Parse loads a schema document.
 func Parse(data []byte) (*Spec, error) {
+	doc, err := parseDoc(data)
+	if err != nil {
+		return nil, err
+	}
+	return index(doc), nil
+}
+
+func parseDoc(data []byte) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(data)
 	if err != nil {
@@ -68,6 +87,11 @@ func Parse(data []byte) (*Spec, error) {
 	}
 	// Validation costs start-up time for a document that never changes at
 	// run time; TestSchemaIsValid checks the embedded one.
+	return doc, nil
+}
+
+// index lists a document's operations.
+func index(doc *openapi3.T) *Spec {
 	s := &Spec{Doc: doc, byID: map[string]*Operation{}}
 	paths := doc.Paths.InMatchingOrder()
 	sort.Strings(paths)
@@ -85,7 +109,7 @@ func Parse(data []byte) (*Spec, error) {
 		}
 		return s.Operations[i].Method < s.Operations[j].Method
 	})
-	return s, nil
+	return s
 }
 
 // Operation returns an operation by operationId.

@@ -7,7 +7,8 @@
 // akserver process paid about 12 MB of heap for dictionaries that only a
 // password policy with check_zxcvbn reads. This package holds the upstream
 // top-level function and its matching package (the one that owned the
-// dictionaries); match, scoring, adjacency and frequency are used from the
-// upstream module unchanged. TestSameAsUpstream checks that scores and
-// match sequences are identical.
+// dictionaries), whose word lists are upstream's frequency lists as
+// embedded text; match, scoring and adjacency are used from the upstream
+// module unchanged. TestSameAsUpstream checks that scores and match
+// sequences are identical.
 package zxcvbn

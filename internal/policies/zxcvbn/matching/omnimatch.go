@@ -2,7 +2,6 @@ package matching
 
 import (
 	"github.com/trustelem/zxcvbn/adjacency"
-	"github.com/trustelem/zxcvbn/frequency"
 	"github.com/trustelem/zxcvbn/match"
 	"regexp"
 	"sync"
@@ -64,7 +63,7 @@ var (
 
 func loadDefaultDictionnaries() dictionaryMatch {
 	rd := make(map[string]rankedDictionnary)
-	for n, list := range frequency.FrequencyLists {
+	for n, list := range frequencyLists() {
 		rd[n] = buildRankedDict(list)
 	}
 	return dictionaryMatch{
