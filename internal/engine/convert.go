@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/slug"
 )
 
 // TimeFormat is how authentik (Django REST Framework) renders date-times.
@@ -28,6 +29,16 @@ func toJSON(k registry.Kind, v any) any {
 		}
 		return x.UTC().Format(TimeFormat)
 	case json.RawMessage:
+		// Most attribute columns hold an empty object; json.Unmarshal's
+		// validation and reflection cost more than the rest of their row.
+		switch string(x) {
+		case "{}":
+			return map[string]any{}
+		case "[]":
+			return []any{}
+		case "null":
+			return nil
+		}
 		var out any
 		if err := json.Unmarshal(x, &out); err != nil {
 			return nil
@@ -45,7 +56,7 @@ func toJSON(k registry.Kind, v any) any {
 		if k == registry.KindFloat {
 			return float64(x)
 		}
-		return x
+		return v // boxing x again would allocate
 	}
 	return v
 }
@@ -164,23 +175,5 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("invalid date-time %q", s)
 }
 
-// Slugify is Django's slugify: ASCII letters, digits, underscores and
-// hyphens, lower-cased, runs of spaces and hyphens collapsed into one
-// hyphen, leading and trailing ones stripped.
-func Slugify(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
-			b.WriteRune(r)
-			dash = false
-		case r == ' ' || r == '-':
-			if !dash && b.Len() > 0 {
-				b.WriteByte('-')
-				dash = true
-			}
-		}
-	}
-	return strings.TrimRight(b.String(), "-")
-}
+// Slugify is slug.Make, kept for the engine's many callers.
+func Slugify(s string) string { return slug.Make(s) }

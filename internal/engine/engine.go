@@ -33,6 +33,9 @@ type Engine struct {
 
 	tablesOnce sync.Once
 	tables     map[string]*store.Table
+
+	// plans caches projection plans by schema and model (projplan.go).
+	plans sync.Map
 }
 
 // table returns the descriptor Tables derives for a model's table (nil

@@ -42,8 +42,13 @@ type Hooks struct {
 	Compute map[string]ComputeFunc
 	// ComputeBatch holds batch forms, under the same keys as Compute.
 	ComputeBatch map[string]BatchComputeFunc
-	BeforeWrite  map[string][]WriteFunc
-	AfterWrite   []AfterWriteFunc
+	// Reads names, under the same keys as Compute, the fields of the row a
+	// computed field's hook reads besides the pk (and the parent and model
+	// columns). A list then selects only the columns its schema shows;
+	// while one hook of the schema has no entry, it selects them all.
+	Reads       map[string][]string
+	BeforeWrite map[string][]WriteFunc
+	AfterWrite  []AfterWriteFunc
 	// Hidden rows of a model are never listed or found through the API
 	// (authentik's AnonymousUser).
 	HiddenRows map[string]store.Cond
@@ -52,7 +57,7 @@ type Hooks struct {
 
 // NewHooks returns empty hook tables.
 func NewHooks() *Hooks {
-	return &Hooks{HiddenRows: map[string]store.Cond{}, Display: map[string]func(*registry.Model, store.Row) string{}, Compute: map[string]ComputeFunc{}, ComputeBatch: map[string]BatchComputeFunc{}, BeforeWrite: map[string][]WriteFunc{}, Filters: map[string]FilterFunc{}}
+	return &Hooks{HiddenRows: map[string]store.Cond{}, Display: map[string]func(*registry.Model, store.Row) string{}, Compute: map[string]ComputeFunc{}, ComputeBatch: map[string]BatchComputeFunc{}, Reads: map[string][]string{}, BeforeWrite: map[string][]WriteFunc{}, Filters: map[string]FilterFunc{}}
 }
 
 // compute finds the hook of a field: by "Schema.field" (a field one
@@ -60,10 +65,22 @@ func NewHooks() *Hooks {
 // registry gives the field, then "*.field". At each key a batch form wins
 // over a per-row one; a per-row hook is returned as a batch that loops.
 func (h *Hooks) compute(schema, model string, f *registry.Field, field string) BatchComputeFunc {
-	// The keys are built in one stack buffer: looking a map up with
-	// string(bytes) does not allocate, and this runs for every property of
-	// every projected schema.
 	var buf [160]byte
+	fn, _ := h.find(&buf, schema, model, f, field)
+	return fn
+}
+
+// computeKey is compute that also returns the key the hook was found under.
+func (h *Hooks) computeKey(schema, model string, f *registry.Field, field string) (BatchComputeFunc, string) {
+	var buf [160]byte
+	fn, k := h.find(&buf, schema, model, f, field)
+	return fn, string(k)
+}
+
+// find looks the keys up in order and returns the hook with its key.
+func (h *Hooks) find(buf *[160]byte, schema, model string, f *registry.Field, field string) (BatchComputeFunc, []byte) {
+	// The keys are built in one stack buffer: looking a map up with
+	// string(bytes) does not allocate.
 	key := func(prefix string) []byte { return append(append(append(buf[:0], prefix...), '.'), field...) }
 	lookup := func(k []byte) BatchComputeFunc {
 		if fn, ok := h.ComputeBatch[string(k)]; ok {
@@ -75,19 +92,22 @@ func (h *Hooks) compute(schema, model string, f *registry.Field, field string) B
 		return nil
 	}
 	if schema != "" {
-		if fn := lookup(key(schema)); fn != nil {
-			return fn
+		if k := key(schema); lookup(k) != nil {
+			return lookup(k), k
 		}
 	}
-	if fn := lookup(key(model)); fn != nil {
-		return fn
+	if k := key(model); lookup(k) != nil {
+		return lookup(k), k
 	}
 	if f != nil && f.Computed != "" && f.Computed != "auto" {
-		if fn := lookup(append(buf[:0], f.Computed...)); fn != nil {
-			return fn
+		if k := append(buf[:0], f.Computed...); lookup(k) != nil {
+			return lookup(k), k
 		}
 	}
-	return lookup(key("*"))
+	if k := key("*"); lookup(k) != nil {
+		return lookup(k), k
+	}
+	return nil, nil
 }
 
 // perRow runs a per-row hook as a batch.

@@ -49,6 +49,11 @@ func (h *hooks) flows() {
 		}
 		return perKey(rows, m.ParentColumn, by), nil
 	})
+	h.reads("authentik_flows.flow.background", "background")
+	h.reads("authentik_flows.flow.export_url", "slug")
+	h.reads("authentik_flows.flow.cache_count")
+	h.reads("authentik_flows.flow.stages")
+	h.reads("authentik_flows.flow.policies") // the parent column, always selected
 	// Stage.flow_set: the flows that bind the stage, as FlowSet objects.
 	h.compute("stage_flow_set", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
 		frows, err := tx.Select(ctx, store.Query{Table: flows.Table, OrderBy: []store.Order{{Column: col(flows, "slug")}},

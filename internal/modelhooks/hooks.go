@@ -43,6 +43,17 @@ func (h *hooks) computeBatch(key string, fn engine.BatchComputeFunc) {
 	h.e.Hooks.ComputeBatch[key] = fn
 }
 
+// reads declares the fields (besides the pk) the hook under key reads from
+// its rows, so that lists select only the columns they show (see
+// engine.Hooks.Reads). A hook without a declaration makes its schema's
+// lists select every column.
+func (h *hooks) reads(key string, fields ...string) {
+	if h.e.Hooks.Reads == nil {
+		h.e.Hooks.Reads = map[string][]string{}
+	}
+	h.e.Hooks.Reads[key] = fields
+}
+
 // distinct returns the non-NULL values of col in rows, each once, in
 // first-seen order.
 func distinct(rows []store.Row, col string) []any {

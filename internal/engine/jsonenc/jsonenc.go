@@ -24,42 +24,57 @@ func Append(dst []byte, v any) ([]byte, error) {
 // objects of a page share their keys, so most maps reuse an order instead
 // of sorting again.
 type encoder struct {
-	shapes [][]string
+	shapes []*shape
+}
+
+// shape is one remembered key list with each key already encoded, with
+// the brace or comma before it and the colon after it: key i is
+// quoted[ends[i-1]:ends[i]] (from 0 for the first).
+type shape struct {
+	keys   []string
+	quoted []byte
+	ends   []int
+}
+
+func newShape(keys []string) *shape {
+	size := 1
+	for _, k := range keys {
+		size += len(k) + 3
+	}
+	s := &shape{keys: keys, quoted: make([]byte, 0, size), ends: make([]int, len(keys))}
+	for i, k := range keys {
+		if i == 0 {
+			s.quoted = append(s.quoted, '{')
+		} else {
+			s.quoted = append(s.quoted, ',')
+		}
+		s.quoted = appendString(s.quoted, k)
+		s.quoted = append(s.quoted, ':')
+		s.ends[i] = len(s.quoted)
+	}
+	return s
 }
 
 // maxShapes bounds the remembered key lists (a page nests a few kinds of
 // objects).
 const maxShapes = 8
 
-// keysOf returns m's keys in sorted order.
-func (e *encoder) keysOf(m map[string]any) []string {
-	for i, keys := range e.shapes {
-		if len(keys) != len(m) {
-			continue
-		}
-		match := true
-		for _, k := range keys {
-			if _, ok := m[k]; !ok {
-				match = false
-				break
-			}
-		}
-		if match {
-			if i > 0 {
-				// Most recently used first.
-				copy(e.shapes[1:i+1], e.shapes[:i])
-				e.shapes[0] = keys
-			}
-			return keys
-		}
+// promote moves sh to the front of the remembered shapes, adding it when
+// it is not (or no longer) among them.
+func (e *encoder) promote(sh *shape) {
+	i := 0
+	for i < len(e.shapes) && e.shapes[i] != sh {
+		i++
 	}
-	keys := sortedKeys(m)
-	if len(e.shapes) < maxShapes {
-		e.shapes = append(e.shapes, nil)
+	if i == len(e.shapes) {
+		if len(e.shapes) < maxShapes {
+			e.shapes = append(e.shapes, nil)
+		}
+		i = len(e.shapes) - 1
 	}
-	copy(e.shapes[1:], e.shapes[:len(e.shapes)-1])
-	e.shapes[0] = keys
-	return keys
+	// Most recently used first.
+	copy(e.shapes[1:i+1], e.shapes[:i])
+	e.shapes[0] = sh
 }
 
 func (e *encoder) appendValue(dst []byte, v any) ([]byte, error) {
@@ -160,20 +175,51 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func (e *encoder) appendMap(dst []byte, m map[string]any) ([]byte, error) {
-	keys := e.keysOf(m)
-	dst = append(dst, '{')
-	for i, k := range keys {
-		if i > 0 {
-			dst = append(dst, ',')
+	if len(m) == 0 {
+		return append(dst, '{', '}'), nil
+	}
+	// Try the remembered shapes of this size: writing the object checks
+	// that each key is present while fetching its value, so a match costs
+	// no extra lookups. A miss is undone. The candidates are copied first
+	// because the values written in between reorder the shapes.
+	start := len(dst)
+	var cands [maxShapes]*shape
+	n := copy(cands[:], e.shapes)
+	for _, sh := range cands[:n] {
+		if len(sh.keys) != len(m) {
+			continue
 		}
-		dst = appendString(dst, k)
-		dst = append(dst, ':')
-		var err error
-		if dst, err = e.appendValue(dst, m[k]); err != nil {
-			return dst, err
+		out, ok, err := e.appendShaped(dst, m, sh)
+		if err != nil || ok {
+			if ok {
+				e.promote(sh)
+			}
+			return out, err
+		}
+		dst = out[:start]
+	}
+	sh := newShape(sortedKeys(m))
+	e.promote(sh)
+	out, _, err := e.appendShaped(dst, m, sh)
+	return out, err
+}
+
+// appendShaped writes m with sh's keys; ok is false, with part of the
+// object written, when m lacks one of them.
+func (e *encoder) appendShaped(dst []byte, m map[string]any, sh *shape) (out []byte, ok bool, err error) {
+	from := 0
+	for i, k := range sh.keys {
+		v, ok := m[k]
+		if !ok {
+			return dst, false, nil
+		}
+		dst = append(dst, sh.quoted[from:sh.ends[i]]...)
+		from = sh.ends[i]
+		if dst, err = e.appendValue(dst, v); err != nil {
+			return dst, false, err
 		}
 	}
-	return append(dst, '}'), nil
+	return append(dst, '}'), true, nil
 }
 
 // appendFloat formats like encoding/json: ES6 number syntax, exponent

@@ -35,6 +35,18 @@ func canonical(ct store.ColumnType, v any) (any, error) {
 	if ct == store.TypeJSON {
 		return canonicalJSON(v)
 	}
+	// The common cases keep the caller's interface: converting and boxing
+	// again allocated for every key of every IN list.
+	switch x := v.(type) {
+	case string:
+		if ct == store.TypeText || ct == store.TypeUUID && isCanonicalUUID(x) {
+			return v, nil
+		}
+	case int64:
+		if ct == store.TypeInt {
+			return v, nil
+		}
+	}
 	v, err := unwrap(v)
 	if err != nil || v == nil {
 		return nil, err
@@ -223,6 +235,11 @@ func canonicalJSON(v any) (any, error) {
 // CanonicalUUID accepts the hyphenated or plain hex form in any case and
 // returns the lowercase 8-4-4-4-12 form both backends compare equal.
 func CanonicalUUID(s string) (string, error) {
+	if isCanonicalUUID(s) {
+		// Keys read back from the database are already canonical and are
+		// bound again a page at a time (IN lists): no copy needed.
+		return s, nil
+	}
 	var hex []byte
 	switch len(s) {
 	case 36:
@@ -251,6 +268,24 @@ func CanonicalUUID(s string) (string, error) {
 	}
 	return formatUUID(b), nil
 }
+
+// isCanonicalUUID reports the lowercase 8-4-4-4-12 form CanonicalUUID
+// returns.
+func isCanonicalUUID(s string) bool {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		if !lowerHex[s[i]] && i != 8 && i != 13 && i != 18 && i != 23 {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerHex marks the digits of the canonical UUID form.
+var lowerHex = [256]bool{'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true,
+	'8': true, '9': true, 'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true}
 
 func fromHex(c byte) (byte, bool) {
 	switch {
@@ -338,32 +373,35 @@ func decode(ct store.ColumnType, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
+	// A value already of the wanted type is returned as the interface it
+	// came in: unpacking and boxing it again allocated a copy of every
+	// string and integer of every row read.
 	switch ct {
 	case store.TypeText, store.TypeUUID:
 		switch x := v.(type) {
 		case string:
-			return x, nil
+			return v, nil
 		case []byte:
 			return string(x), nil
 		}
 	case store.TypeInt:
 		switch x := v.(type) {
 		case int64:
-			return x, nil
+			return v, nil
 		case float64:
 			return int64(x), nil
 		}
 	case store.TypeFloat:
 		switch x := v.(type) {
 		case float64:
-			return x, nil
+			return v, nil
 		case int64:
 			return float64(x), nil
 		}
 	case store.TypeBool:
 		switch x := v.(type) {
 		case bool:
-			return x, nil
+			return v, nil
 		case int64:
 			return x != 0, nil
 		}
