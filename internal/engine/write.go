@@ -168,7 +168,7 @@ func (e *Engine) Create(ctx context.Context, ep *registry.Endpoint, body Object)
 	var row store.Row
 	err = e.Store.Update(ctx, func(tx store.Tx) error {
 		var err error
-		row, err = e.createRow(ctx, tx, ep, m, body)
+		row, err = e.createRow(ctx, tx, ep, m, body, true)
 		return err
 	})
 	if err != nil {
@@ -226,11 +226,12 @@ func (e *Engine) CreateRowTx(ctx context.Context, tx store.Tx, ep *registry.Endp
 	if err != nil {
 		return nil, err
 	}
-	return e.createRow(ctx, tx, ep, m, body)
+	return e.createRow(ctx, tx, ep, m, body, false)
 }
 
-// createRow stores a validated body.
-func (e *Engine) createRow(ctx context.Context, tx store.Tx, ep *registry.Endpoint, m *registry.Model, body Object) (store.Row, error) {
+// createRow stores a validated body. ownTx says the transaction is
+// Create's own, which nothing else uses after a failed statement.
+func (e *Engine) createRow(ctx context.Context, tx store.Tx, ep *registry.Endpoint, m *registry.Model, body Object, ownTx bool) (store.Row, error) {
 	row, m2m, err := e.rowFromBody(m, ep.Request, body, true)
 	if err != nil {
 		return nil, err
@@ -246,7 +247,11 @@ func (e *Engine) createRow(ctx context.Context, tx store.Tx, ep *registry.Endpoi
 			return nil, err
 		}
 	}
-	if err := e.checkRelations(ctx, tx, m, row, m2m, nil); err != nil {
+	check := e.checkRelations
+	if ownTx && e.uniqueByConstraint(m, row, m2m) {
+		check = e.checkRefs
+	}
+	if err := check(ctx, tx, m, row, m2m, nil); err != nil {
 		return nil, err
 	}
 	verr := &ValidationError{}
@@ -517,9 +522,49 @@ func copyShared(m, anc *registry.Model, row, arow store.Row) {
 	}
 }
 
+// uniqueByConstraint reports whether a new row's uniqueness can be left
+// to the database, saving a query (a round trip on PostgreSQL) per create:
+// the model has one unique set, so a violation names the same set the
+// pre-check would (translate renders it with the same message); no
+// reference or many-to-many value is given and no reference is required,
+// so no other error could have been reported with or instead of it; and
+// no table of the chain takes its key from a sequence, which a failed
+// INSERT would advance, changing the next object's pk.
+func (e *Engine) uniqueByConstraint(m *registry.Model, row store.Row, m2m map[string][]any) bool {
+	if len(m.Unique) != 1 || m.PKKind == registry.KindInt {
+		return false
+	}
+	for _, a := range m.Ancestors {
+		if am, ok := e.Registry.Model(a); !ok || am.PKKind == registry.KindInt {
+			return false
+		}
+	}
+	for i := range m.Fields {
+		f := &m.Fields[i]
+		if f.Ref != "" && f.Stored() && (row[f.Column] != nil || requiredRef(f)) {
+			return false
+		}
+	}
+	for _, vals := range m2m {
+		if len(vals) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// checkRefs is checkRelations without the uniqueness pre-check.
+func (e *Engine) checkRefs(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, m2m map[string][]any, oldPK any) error {
+	return e.checkRelationsUnique(ctx, tx, m, row, m2m, oldPK, false)
+}
+
 // checkRelations reports references to missing objects and uniqueness
 // conflicts as field errors before the database would refuse them.
 func (e *Engine) checkRelations(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, m2m map[string][]any, oldPK any) error {
+	return e.checkRelationsUnique(ctx, tx, m, row, m2m, oldPK, true)
+}
+
+func (e *Engine) checkRelationsUnique(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, m2m map[string][]any, oldPK any, unique bool) error {
 	verr := &ValidationError{}
 	for i := range m.Fields {
 		f := &m.Fields[i]
@@ -562,6 +607,9 @@ func (e *Engine) checkRelations(ctx context.Context, tx store.Tx, m *registry.Mo
 	var sets [][]string
 	var conds store.OrCond
 	for _, set := range m.Unique {
+		if !unique {
+			break
+		}
 		cond := store.AndCond{}
 		complete := true
 		for _, name := range set {

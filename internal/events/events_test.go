@@ -249,3 +249,45 @@ func TestDeferredBatches(t *testing.T) {
 		})
 	}
 }
+
+// TestCommittedObservers: observers learn whether the event's transaction
+// has committed: inside it when recorded directly, after it when a Defer
+// context's flush hands the events over.
+func TestCommittedObservers(t *testing.T) {
+	h := apitest.Start(t, "sqlite")
+	rec := &events.Recorder{Engine: h.App.Engine}
+	var seen []bool
+	rec.Observers = []func(context.Context, string){func(ctx context.Context, _ string) {
+		seen = append(seen, events.Committed(ctx))
+	}}
+	cases := []struct {
+		name     string
+		deferred bool
+		want     bool
+	}{
+		{"recorded directly", false, false},
+		{"flushed after the commit", true, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			seen = nil
+			ctx, flush := context.Background(), func() {}
+			if tc.deferred {
+				ctx, flush = events.Defer(ctx)
+			}
+			err := h.App.Store.Update(ctx, func(tx store.Tx) error {
+				if err := rec.RecordTx(ctx, tx, "custom_committed", "test", nil); err != nil {
+					return err
+				}
+				return events.FlushTx(ctx, tx)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			flush()
+			if len(seen) != 1 || seen[0] != tc.want {
+				t.Fatalf("observers saw committed=%v, want [%v]", seen, tc.want)
+			}
+		})
+	}
+}

@@ -280,11 +280,22 @@ func Defer(ctx context.Context) (context.Context, func()) {
 		d.events = nil
 		d.mu.Unlock()
 		for _, ev := range evs {
+			ctx := context.WithValue(ev.ctx, committedKey{}, true)
 			for _, observe := range ev.r.Observers {
-				observe(ev.ctx, ev.id)
+				observe(ctx, ev.id)
 			}
 		}
 	}
+}
+
+type committedKey struct{}
+
+// Committed reports whether an observer is told about an event after its
+// transaction committed (a Defer context's flush), so the event is known
+// to be visible; otherwise the observer runs inside the transaction.
+func Committed(ctx context.Context) bool {
+	v, _ := ctx.Value(committedKey{}).(bool)
+	return v
 }
 
 const tenantModel = "authentik_tenants.tenant"

@@ -63,7 +63,10 @@ type job struct {
 	event   string
 	since   time.Time
 	attempt int
-	del     *delivery
+	// committed: the event is known to be visible (observed after its
+	// transaction committed).
+	committed bool
+	del       *delivery
 	// own marks work caused by an event notify recorded itself (an email
 	// sent, a delivery failure): its deliveries record no further events,
 	// so a rule that matches them cannot feed on itself forever.
@@ -106,7 +109,16 @@ func isOwn(ctx context.Context) bool { v, _ := ctx.Value(ownKey{}).(bool); retur
 // Observe queues an event written inside a transaction that has not
 // committed yet. It never blocks.
 func (d *Dispatcher) Observe(ctx context.Context, eventUUID string) {
-	d.enqueue(job{event: eventUUID, since: time.Now(), own: isOwn(ctx)})
+	j := job{event: eventUUID, since: time.Now(), own: isOwn(ctx), committed: events.Committed(ctx)}
+	if j.committed {
+		d.enqueue(j)
+		return
+	}
+	// Its transaction is still open: looking right away would mostly
+	// find nothing and look again later. Waiting one poll interval finds
+	// most events committed, and the events of concurrent writes
+	// together, matched as one batch.
+	d.later(commitPoll(0), j)
 }
 
 // Idle waits until nothing is queued, running or scheduled for retry.
@@ -202,23 +214,30 @@ func (d *Dispatcher) work() {
 			d.mu.Unlock()
 			return
 		}
-		j := d.queue[0]
-		d.queue = d.queue[1:]
+		// Events waiting for their rules are taken together: a bulk write
+		// queues thousands of them at once, and one transaction reading
+		// the rules once serves them all.
+		n := 1
+		for n < len(d.queue) && n < matchBatch && d.queue[0].del == nil && d.queue[n].del == nil {
+			n++
+		}
+		jobs := d.queue[:n:n]
+		d.queue = d.queue[n:]
 		d.mu.Unlock()
-		d.run(j)
+		if jobs[0].del != nil {
+			d.deliver(jobs[0])
+		} else {
+			d.matchBatch(jobs)
+		}
 		d.mu.Lock()
-		d.addPending(-1)
+		d.addPending(-n)
 		d.mu.Unlock()
 	}
 }
 
-func (d *Dispatcher) run(j job) {
-	if j.del != nil {
-		d.deliver(j)
-		return
-	}
-	d.match(j)
-}
+// matchBatch bounds the events matched in one read transaction, so a
+// bulk write does not hold one snapshot open for all of its events.
+const matchBatch = 500
 
 // commitPoll is how often an invisible event is looked for again: quickly
 // at first, since write transactions are short.
@@ -227,36 +246,104 @@ func commitPoll(attempt int) time.Duration {
 	return min(delay, time.Second)
 }
 
-// match evaluates the rules for one event once it has committed.
-func (d *Dispatcher) match(j job) {
+// matchBatch evaluates the rules for queued events once they have
+// committed. The rules, their bindings and what they refer to are read
+// once for the batch (ruleSet); with no rule at all, only the events'
+// visibility is checked, so the events of a bulk write cost one query
+// per batch. An error fails the batch's events as it failed each event
+// before: logged, nothing delivered.
+func (d *Dispatcher) matchBatch(jobs []job) {
 	ctx := d.base
-	var ev *Event
-	var plan []delivery
+	type outcome struct {
+		ev   *Event
+		plan []delivery
+		// done: the event needs nothing more (no rule, or planned).
+		done bool
+		// err: the event's row does not decode.
+		err error
+	}
+	var out []outcome
 	err := d.engine.Store.View(ctx, func(tx store.Tx) error {
-		var err error
-		if ev, err = d.s.loadEvent(ctx, tx, j.event); err != nil || ev == nil {
+		out = make([]outcome, len(jobs))
+		rs, err := d.s.loadRuleSet(ctx, tx)
+		if err != nil {
 			return err
 		}
-		plan, err = d.plan(ctx, tx, ev)
-		return err
+		if len(rs.rules) == 0 {
+			var unsure []job
+			for _, j := range jobs {
+				if !j.committed {
+					unsure = append(unsure, j)
+				}
+			}
+			var visible map[string]bool
+			if len(unsure) > 0 {
+				if visible, err = d.s.visibleEvents(ctx, tx, unsure); err != nil {
+					return err
+				}
+			}
+			for i, j := range jobs {
+				out[i].done = j.committed || visible[j.event]
+			}
+			return nil
+		}
+		pks := make([]any, len(jobs))
+		for i, j := range jobs {
+			pks[i] = j.event
+		}
+		evs, bad, err := d.s.loadEvents(ctx, tx, pks)
+		if err != nil {
+			return err
+		}
+		for i, j := range jobs {
+			if err := bad[j.event]; err != nil {
+				out[i].err = err
+				continue
+			}
+			ev := evs[j.event]
+			if ev == nil {
+				continue
+			}
+			plan, err := d.plan(ctx, tx, rs, ev)
+			if err != nil {
+				return err
+			}
+			out[i] = outcome{ev: ev, plan: plan, done: true}
+		}
+		return nil
 	})
+	if err != nil && len(jobs) > 1 && ctx.Err() == nil {
+		// One event's failure (a context that does not decode) must not
+		// cost the others their notifications: match them one by one.
+		for i := range jobs {
+			d.matchBatch(jobs[i : i+1])
+		}
+		return
+	}
 	if err != nil {
 		if ctx.Err() == nil {
-			d.log.Error("notification rules could not be evaluated", "event", j.event, "err", err)
+			d.log.Error("notification rules could not be evaluated", "event", jobs[0].event, "err", err)
 		}
 		return
 	}
-	if ev == nil {
-		if time.Since(j.since) < d.cfg.CommitWait {
-			j.attempt++
-			d.later(commitPoll(j.attempt), j)
-			return
+	for i, j := range jobs {
+		o := out[i]
+		if o.err != nil {
+			d.log.Error("notification rules could not be evaluated", "event", j.event, "err", o.err)
+			continue
 		}
-		d.log.Debug("event never became visible; its transaction rolled back", "event", j.event)
-		return
-	}
-	for i := range plan {
-		d.enqueue(job{event: ev.PK, del: &plan[i], own: j.own})
+		if !o.done {
+			if time.Since(j.since) < d.cfg.CommitWait {
+				j.attempt++
+				d.later(commitPoll(j.attempt), j)
+				continue
+			}
+			d.log.Debug("event never became visible; its transaction rolled back", "event", j.event)
+			continue
+		}
+		for k := range o.plan {
+			d.enqueue(job{event: o.ev.PK, del: &o.plan[k], own: j.own})
+		}
 	}
 }
 

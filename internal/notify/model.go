@@ -189,7 +189,37 @@ func (s *schema) loadEvent(ctx context.Context, tx store.Tx, pk string) (*Event,
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	r := rows[0]
+	return s.event1(rows[0], pk)
+}
+
+// loadEvents reads the visible events among pks with one query. An event
+// whose row does not decode is left out with its error in bad.
+func (s *schema) loadEvents(ctx context.Context, tx store.Tx, pks []any) (evs map[string]*Event, bad map[string]error, err error) {
+	m := s.event
+	rows, err := tx.Select(ctx, store.Query{Table: m.Table, Where: store.InCond{Column: m.PKColumn, Values: pks}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("load events: %w", err)
+	}
+	evs = make(map[string]*Event, len(rows))
+	for _, r := range rows {
+		pk := str(r[m.PKColumn])
+		ev, err := s.event1(r, pk)
+		if err != nil {
+			if bad == nil {
+				bad = map[string]error{}
+			}
+			bad[pk] = err
+			continue
+		}
+		evs[pk] = ev
+	}
+	return evs, bad, nil
+}
+
+// event1 decodes an event row.
+func (s *schema) event1(r store.Row, pk string) (*Event, error) {
+	m := s.event
+	var err error
 	ev := &Event{PK: str(r[m.PKColumn]), Action: str(r[col(m, "action")]), App: str(r[col(m, "app")]),
 		ClientIP: str(r[col(m, "client_ip")])}
 	if t, ok := r[col(m, "created")].(time.Time); ok {

@@ -79,21 +79,91 @@ type binding struct {
 	negate, failure bool
 }
 
-func (s *schema) bindings(ctx context.Context, tx store.Tx, target string) ([]binding, error) {
+// ruleSet is what matching reads besides the events themselves, loaded
+// once for a batch of events in the batch's snapshot: the rules, their
+// bindings, and (filled as events need them) users, policies, group
+// memberships and transports.
+type ruleSet struct {
+	rules []Rule
+	// bindings holds each rule's enabled bindings in evaluation order.
+	bindings map[string][]binding
+	// loopPolicies holds the policies bound to any rule, enabled or not.
+	loopPolicies map[string]bool
+
+	users      map[int64]*User
+	policies   map[string]policyRow
+	members    map[memberKey]bool
+	transports map[string][]string
+	groupUsers map[string][]int64
+	transport  map[string]*Transport
+}
+
+// policyRow is a bound policy as matching needs it: its concrete model,
+// and its criteria when it is an event matcher (err when its own row is
+// missing).
+type policyRow struct {
+	exists  bool
+	model   string
+	matcher MatcherPolicy
+	err     error
+}
+
+type memberKey struct {
+	user  int64
+	group string
+}
+
+// loadRuleSet reads the rules and their bindings; with no rule it reads
+// nothing more.
+func (s *schema) loadRuleSet(ctx context.Context, tx store.Tx) (*ruleSet, error) {
+	rules, err := s.loadRules(ctx, tx)
+	if err != nil || len(rules) == 0 {
+		return &ruleSet{}, err
+	}
+	rs := &ruleSet{rules: rules, bindings: map[string][]binding{}, loopPolicies: map[string]bool{},
+		users: map[int64]*User{}, policies: map[string]policyRow{}, members: map[memberKey]bool{},
+		transports: map[string][]string{}, groupUsers: map[string][]int64{}, transport: map[string]*Transport{}}
+	targets := make([]any, len(rules))
+	for i, r := range rules {
+		targets[i] = r.PK
+	}
 	m := s.binding
-	rows, err := tx.Select(ctx, store.Query{Table: m.Table,
-		Where:   store.And(store.Eq(col(m, "target"), target), store.Eq(col(m, "enabled"), true)),
+	rows, err := tx.Select(ctx, store.Query{Table: m.Table, Where: store.InCond{Column: col(m, "target"), Values: targets},
 		OrderBy: []store.Order{{Column: col(m, "order")}, {Column: m.PKColumn}}})
 	if err != nil {
-		return nil, fmt.Errorf("load bindings of %s: %w", target, err)
+		return nil, fmt.Errorf("load bindings of notification rules: %w", err)
 	}
-	out := make([]binding, 0, len(rows))
 	for _, r := range rows {
 		b := binding{policy: str(r[col(m, "policy")]), group: str(r[col(m, "group")])}
+		if id, err := uuid.Parse(b.policy); err == nil {
+			rs.loopPolicies[id.String()] = true
+		}
+		if enabled, _ := r[col(m, "enabled")].(bool); !enabled {
+			continue
+		}
 		b.user, _ = r[col(m, "user")].(int64)
 		b.negate, _ = r[col(m, "negate")].(bool)
 		b.failure, _ = r[col(m, "failure_result")].(bool)
-		out = append(out, b)
+		target := str(r[col(m, "target")])
+		rs.bindings[target] = append(rs.bindings[target], b)
+	}
+	return rs, nil
+}
+
+// visibleEvents reports which of the jobs' events are visible (committed).
+func (s *schema) visibleEvents(ctx context.Context, tx store.Tx, jobs []job) (map[string]bool, error) {
+	m := s.event
+	pks := make([]any, len(jobs))
+	for i, j := range jobs {
+		pks[i] = j.event
+	}
+	rows, err := tx.Select(ctx, store.Query{Table: m.Table, Columns: []string{m.PKColumn}, Where: store.InCond{Column: m.PKColumn, Values: pks}})
+	if err != nil {
+		return nil, fmt.Errorf("load events: %w", err)
+	}
+	out := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		out[str(r[m.PKColumn])] = true
 	}
 	return out, nil
 }
@@ -101,35 +171,23 @@ func (s *schema) bindings(ctx context.Context, tx store.Tx, target string) ([]bi
 // loopGuard reports whether the event was caused by a policy that is bound
 // to any notification rule; authentik then skips every rule, the simplest
 // way to keep a rule from feeding on its own policy's events.
-func (s *schema) loopGuard(ctx context.Context, tx store.Tx, ev *Event) (bool, error) {
+func (rs *ruleSet) loopGuard(ev *Event) bool {
 	raw, ok := ev.Context["policy_uuid"]
 	if !ok {
-		return false, nil
+		return false
 	}
 	id, err := uuid.Parse(strings.TrimSpace(str(raw)))
 	if err != nil {
-		return false, nil
+		return false
 	}
-	m := s.binding
-	n, err := tx.Count(ctx, store.Query{Table: m.Table, Where: store.And(
-		store.Eq(col(m, "policy"), id.String()),
-		store.InQueryCond{Column: col(m, "target"), Query: store.Query{Table: s.rule.Table, Columns: []string{s.rule.PKColumn}}},
-	)})
-	if err != nil {
-		return false, fmt.Errorf("check policy loop: %w", err)
-	}
-	return n > 0, nil
+	return rs.loopPolicies[id.String()]
 }
 
 // ruleMatches runs a rule's bindings as authentik's policy engine does for
 // rules: any passing binding passes, no binding means no match.
-func (d *Dispatcher) ruleMatches(ctx context.Context, tx store.Tx, r Rule, ev *Event, user *User) (bool, error) {
-	bs, err := d.s.bindings(ctx, tx, r.PK)
-	if err != nil {
-		return false, err
-	}
-	for _, b := range bs {
-		pass, err := d.bindingPasses(ctx, tx, b, ev, user)
+func (d *Dispatcher) ruleMatches(ctx context.Context, tx store.Tx, rs *ruleSet, r Rule, ev *Event, user *User) (bool, error) {
+	for _, b := range rs.bindings[r.PK] {
+		pass, err := d.bindingPasses(ctx, tx, rs, b, ev, user)
 		if err != nil {
 			if ctx.Err() != nil {
 				return false, err
@@ -145,51 +203,84 @@ func (d *Dispatcher) ruleMatches(ctx context.Context, tx store.Tx, r Rule, ev *E
 	return false, nil
 }
 
-func (d *Dispatcher) bindingPasses(ctx context.Context, tx store.Tx, b binding, ev *Event, user *User) (bool, error) {
+func (d *Dispatcher) bindingPasses(ctx context.Context, tx store.Tx, rs *ruleSet, b binding, ev *Event, user *User) (bool, error) {
 	switch {
 	case b.policy != "":
-		return d.policyPasses(ctx, tx, b.policy, ev, user)
+		return d.policyPasses(ctx, tx, rs, b.policy, ev, user)
 	case b.group != "":
 		if user == nil {
 			return false, nil
 		}
-		return d.s.isMember(ctx, tx, user.PK, b.group)
+		k := memberKey{user.PK, b.group}
+		if in, ok := rs.members[k]; ok {
+			return in, nil
+		}
+		in, err := d.s.isMember(ctx, tx, user.PK, b.group)
+		if err == nil {
+			rs.members[k] = in
+		}
+		return in, err
 	case b.user != 0:
 		return user != nil && user.PK == b.user, nil
 	}
 	return false, nil
 }
 
-func (d *Dispatcher) policyPasses(ctx context.Context, tx store.Tx, pk string, ev *Event, user *User) (bool, error) {
-	pm := d.s.policy
-	rows, err := tx.Select(ctx, store.Query{Table: pm.Table, Where: store.Eq(pm.PKColumn, pk), Limit: 1})
-	if err != nil {
-		return false, fmt.Errorf("load policy %s: %w", pk, err)
+func (d *Dispatcher) policyPasses(ctx context.Context, tx store.Tx, rs *ruleSet, pk string, ev *Event, user *User) (bool, error) {
+	p, ok := rs.policies[pk]
+	if !ok {
+		var err error
+		if p, err = d.s.loadPolicy(ctx, tx, pk); err != nil {
+			return false, err
+		}
+		rs.policies[pk] = p
 	}
-	if len(rows) == 0 {
+	if !p.exists {
 		return false, nil
 	}
-	model := str(rows[0][engine.ModelColumn])
-	if model != d.s.matcher.Name {
+	if p.model != d.s.matcher.Name {
 		if d.Policies == nil {
-			d.log.Warn("notification rule: no policy engine for this policy kind; it does not pass", "policy", pk, "model", model)
+			d.log.Warn("notification rule: no policy engine for this policy kind; it does not pass", "policy", pk, "model", p.model)
 			return false, nil
 		}
-		return d.Policies.EvaluatePolicy(ctx, pk, model, PolicyRequest{User: user, Event: ev})
+		return d.Policies.EvaluatePolicy(ctx, pk, p.model, PolicyRequest{User: user, Event: ev})
 	}
-	mm := d.s.matcher
-	rows, err = tx.Select(ctx, store.Query{Table: mm.Table, Where: store.Eq(mm.PKColumn, pk), Limit: 1})
+	if p.err != nil {
+		return false, p.err
+	}
+	pass, _ := p.matcher.Match(ev)
+	return pass, nil
+}
+
+// loadPolicy reads a bound policy's model and, for an event matcher, its
+// criteria. Only query failures are errors; a matcher without its own
+// row is recorded in the result, failing each binding that uses it.
+func (s *schema) loadPolicy(ctx context.Context, tx store.Tx, pk string) (policyRow, error) {
+	pm := s.policy
+	rows, err := tx.Select(ctx, store.Query{Table: pm.Table, Where: store.Eq(pm.PKColumn, pk), Limit: 1})
 	if err != nil {
-		return false, fmt.Errorf("load event matcher policy %s: %w", pk, err)
+		return policyRow{}, fmt.Errorf("load policy %s: %w", pk, err)
 	}
 	if len(rows) == 0 {
-		return false, fmt.Errorf("event matcher policy %s has no row of its own", pk)
+		return policyRow{}, nil
+	}
+	p := policyRow{exists: true, model: str(rows[0][engine.ModelColumn])}
+	if p.model != s.matcher.Name {
+		return p, nil
+	}
+	mm := s.matcher
+	rows, err = tx.Select(ctx, store.Query{Table: mm.Table, Where: store.Eq(mm.PKColumn, pk), Limit: 1})
+	if err != nil {
+		return policyRow{}, fmt.Errorf("load event matcher policy %s: %w", pk, err)
+	}
+	if len(rows) == 0 {
+		p.err = fmt.Errorf("event matcher policy %s has no row of its own", pk)
+		return p, nil
 	}
 	r := rows[0]
-	p := MatcherPolicy{Action: str(r[col(mm, "action")]), ClientIP: str(r[col(mm, "client_ip")]),
+	p.matcher = MatcherPolicy{Action: str(r[col(mm, "action")]), ClientIP: str(r[col(mm, "client_ip")]),
 		App: str(r[col(mm, "app")]), Model: str(r[col(mm, "model")])}
-	pass, _ := p.Match(ev)
-	return pass, nil
+	return p, nil
 }
 
 // isMember reports whether the user is in the group or in one of its
@@ -243,41 +334,51 @@ type delivery struct {
 // every rule whose policies pass and that has a group, one delivery per
 // transport and group member (only the first member for send-once
 // transports).
-func (d *Dispatcher) plan(ctx context.Context, tx store.Tx, ev *Event) ([]delivery, error) {
-	if skip, err := d.s.loopGuard(ctx, tx, ev); err != nil || skip {
-		return nil, err
-	}
-	rules, err := d.s.loadRules(ctx, tx)
-	if err != nil {
-		return nil, err
+func (d *Dispatcher) plan(ctx context.Context, tx store.Tx, rs *ruleSet, ev *Event) ([]delivery, error) {
+	if len(rs.rules) == 0 || rs.loopGuard(ev) {
+		return nil, nil
 	}
 	var actor *User
 	if pk, ok := userPK(ev.User["pk"]); ok {
-		if actor, err = d.s.loadUser(ctx, tx, pk); err != nil {
-			return nil, err
+		var loaded bool
+		if actor, loaded = rs.users[pk]; !loaded {
+			var err error
+			if actor, err = d.s.loadUser(ctx, tx, pk); err != nil {
+				return nil, err
+			}
+			rs.users[pk] = actor
 		}
 	}
 	var out []delivery
-	for _, r := range rules {
-		ok, err := d.ruleMatches(ctx, tx, r, ev, actor)
+	for _, r := range rs.rules {
+		ok, err := d.ruleMatches(ctx, tx, rs, r, ev, actor)
 		if err != nil {
 			return nil, err
 		}
 		if !ok || r.Group == "" {
 			continue
 		}
-		transports, err := d.s.ruleTransportPKs(ctx, tx, r.PK)
-		if err != nil {
-			return nil, err
+		transports, loaded := rs.transports[r.PK]
+		if !loaded {
+			if transports, err = d.s.ruleTransportPKs(ctx, tx, r.PK); err != nil {
+				return nil, err
+			}
+			rs.transports[r.PK] = transports
 		}
-		members, err := d.s.groupMembers(ctx, tx, r.Group)
-		if err != nil {
-			return nil, err
+		members, loaded := rs.groupUsers[r.Group]
+		if !loaded {
+			if members, err = d.s.groupMembers(ctx, tx, r.Group); err != nil {
+				return nil, err
+			}
+			rs.groupUsers[r.Group] = members
 		}
 		for _, t := range transports {
-			tr, err := d.s.loadTransport(ctx, tx, t)
-			if err != nil {
-				return nil, err
+			tr, loaded := rs.transport[t]
+			if !loaded {
+				if tr, err = d.s.loadTransport(ctx, tx, t); err != nil {
+					return nil, err
+				}
+				rs.transport[t] = tr
 			}
 			if tr == nil {
 				continue

@@ -23,7 +23,7 @@ import (
 // start runs a harness whose dispatcher uses settings adjusted by tune
 // (fast retries by default), and stops the dispatcher before the harness
 // closes its store.
-func start(t *testing.T, backend string, tune func(*notify.Settings)) *apitest.Harness {
+func start(t testing.TB, backend string, tune func(*notify.Settings)) *apitest.Harness {
 	t.Helper()
 	saved := notify.Defaults
 	notify.Defaults.RetryDelays = []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}
@@ -38,7 +38,7 @@ func start(t *testing.T, backend string, tune func(*notify.Settings)) *apitest.H
 }
 
 // idle waits until the dispatcher has nothing queued or scheduled.
-func idle(t *testing.T, h *apitest.Harness) {
+func idle(t testing.TB, h *apitest.Harness) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -69,7 +69,7 @@ func insertEvent(t *testing.T, h *apitest.Harness, action string, created time.T
 }
 
 // count counts rows of a model's table matching where.
-func count(t *testing.T, h *apitest.Harness, model string, where store.Cond) int64 {
+func count(t testing.TB, h *apitest.Harness, model string, where store.Cond) int64 {
 	t.Helper()
 	m, _ := h.App.Registry.Model(model)
 	var n int64
@@ -171,7 +171,7 @@ func (rc *receiver) count() int {
 }
 
 // adminsGroup returns the bootstrap admin group's pk.
-func adminsGroup(t *testing.T, h *apitest.Harness) string {
+func adminsGroup(t testing.TB, h *apitest.Harness) string {
 	t.Helper()
 	page := h.Do(http.MethodGet, "/core/groups/?name="+strings.ReplaceAll("authentik Admins", " ", "%20"), nil).Expect(t, http.StatusOK).Object()
 	res := page["results"].([]any)
@@ -182,7 +182,7 @@ func adminsGroup(t *testing.T, h *apitest.Harness) string {
 }
 
 // create POSTs a body and returns the new object's pk.
-func create(t *testing.T, h *apitest.Harness, path string, body map[string]any) string {
+func create(t testing.TB, h *apitest.Harness, path string, body map[string]any) string {
 	t.Helper()
 	o := h.Do(http.MethodPost, path, body).Expect(t, http.StatusCreated).Object()
 	return fmt.Sprint(o["pk"])
@@ -190,7 +190,7 @@ func create(t *testing.T, h *apitest.Harness, path string, body map[string]any) 
 
 // rule creates a notification rule for group over transports, bound to
 // the given policies.
-func rule(t *testing.T, h *apitest.Harness, name, group string, transports []string, policies ...string) string {
+func rule(t testing.TB, h *apitest.Harness, name, group string, transports []string, policies ...string) string {
 	t.Helper()
 	ts := make([]any, len(transports))
 	for i, x := range transports {
