@@ -83,6 +83,10 @@ func labelled(name string, f func()) {
 func BenchmarkEngine(b *testing.B) {
 	for _, backend := range apitest.Backends() {
 		b.Run(backend, func(b *testing.B) {
+			var pg *pgBackends
+			if backend == "postgres" {
+				pg = watchPostgres(b)
+			}
 			h := apitest.Start(b, backend)
 			handler := h.App.Handler()
 			n := rows(b)
@@ -105,6 +109,7 @@ func BenchmarkEngine(b *testing.B) {
 					b.ReportAllocs()
 					b.SetParallelism(16)
 					start := processCPU(b)
+					pgStart := pg.cpu(b)
 					b.RunParallel(func(pb *testing.PB) {
 						labelled(name, func() {
 							for pb.Next() {
@@ -113,6 +118,9 @@ func BenchmarkEngine(b *testing.B) {
 						})
 					})
 					b.ReportMetric(float64((processCPU(b)-start).Microseconds())/float64(b.N), "cpu-µs/op")
+					if pg != nil {
+						b.ReportMetric(float64(pg.cpu(b).since(pgStart).Microseconds())/float64(b.N), "pg-cpu-µs/op")
+					}
 				})
 			}
 			get := func(path string) func(*testing.B) {

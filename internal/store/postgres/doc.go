@@ -21,4 +21,10 @@
 // database. The standard search_path runtime parameter works as well. View
 // runs in a REPEATABLE READ READ ONLY transaction, so it reads one snapshot
 // and writes fail with store.ErrReadOnly.
+//
+// The connections wrap stdlib's (pipeline.go): a transaction's BEGIN is
+// held back and sent in one pipeline with the transaction's first
+// statement, saving a round trip per View and Update; a transaction that
+// runs no statement sends nothing. Code reaching pgx through the driver
+// connection's Conn method finds the BEGIN sent first.
 package postgres

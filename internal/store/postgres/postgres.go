@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -42,7 +43,7 @@ func Open(ctx context.Context, rawURL string) (store.Store, error) {
 	if schema != "" {
 		cfg.RuntimeParams["search_path"] = schema
 	}
-	db := stdlib.OpenDB(*cfg)
+	db := sql.OpenDB(pipelineBegin(stdlib.GetConnector(*cfg)))
 	db.SetMaxOpenConns(MaxConns)
 	db.SetMaxIdleConns(MaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -265,9 +266,9 @@ func (dialect) NullsOrder(bool) string { return "" }
 // state across its statements, like a SQLite read transaction in WAL mode.
 func (dialect) Begin(readOnly bool) []string {
 	if readOnly {
-		return []string{"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"}
+		return []string{beginRead}
 	}
-	return []string{"BEGIN"}
+	return []string{beginWrite}
 }
 
 func (dialect) End(bool) []string { return nil }
