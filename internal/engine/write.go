@@ -263,7 +263,12 @@ func (e *Engine) createRow(ctx context.Context, tx store.Tx, ep *registry.Endpoi
 	if !verr.Empty() {
 		return nil, verr
 	}
-	if err := e.insertWithAncestors(ctx, tx, m, row); err != nil {
+	// The INSERT returns the row as stored, which is what a read-back
+	// would see: setting the many-to-many sets below only writes join
+	// rows and rows of other objects (checkRelations made sure they
+	// exist, so none is this new one).
+	stored, err := e.insertWithAncestors(ctx, tx, m, row, true)
+	if err != nil {
 		return nil, err
 	}
 	for name, vals := range m2m {
@@ -272,17 +277,10 @@ func (e *Engine) createRow(ctx context.Context, tx store.Tx, ep *registry.Endpoi
 			return nil, err
 		}
 	}
-	stored, err := tx.Select(ctx, store.Query{Table: m.Table, Where: store.Eq(m.PKColumn, row[m.PKColumn])})
-	if err != nil {
+	if err := e.afterWrite(ctx, tx, "create", m, nil, stored); err != nil {
 		return nil, err
 	}
-	if len(stored) == 0 {
-		return nil, fmt.Errorf("create %s: row vanished", m.Name)
-	}
-	if err := e.afterWrite(ctx, tx, "create", m, nil, stored[0]); err != nil {
-		return nil, err
-	}
-	return stored[0], nil
+	return stored, nil
 }
 
 // rowFromBody converts the writable fields of body to column values. On
@@ -431,20 +429,22 @@ func (e *Engine) InsertTx(ctx context.Context, tx store.Tx, m *registry.Model, f
 			return nil, err
 		}
 	}
-	if err := e.insertWithAncestors(ctx, tx, m, row); err != nil {
+	if _, err := e.insertWithAncestors(ctx, tx, m, row, false); err != nil {
 		return nil, err
 	}
 	return row, nil
 }
 
 // insertWithAncestors writes the ancestor rows root first, then the row
-// itself, sharing or linking primary keys as each level declares.
-func (e *Engine) insertWithAncestors(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row) error {
+// itself, sharing or linking primary keys as each level declares. With
+// returning, it returns the row of m's own table as the database stored
+// it (defaults, generated key, normalised values), as Select reads it.
+func (e *Engine) insertWithAncestors(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, returning bool) (store.Row, error) {
 	chain := []*registry.Model{m}
 	for _, a := range m.Ancestors {
 		am, ok := e.Registry.Model(a)
 		if !ok {
-			return fmt.Errorf("model %s: unknown ancestor %s", m.Name, a)
+			return nil, fmt.Errorf("model %s: unknown ancestor %s", m.Name, a)
 		}
 		chain = append(chain, am)
 	}
@@ -481,16 +481,26 @@ func (e *Engine) insertWithAncestors(ctx context.Context, tx store.Tx, m *regist
 		if i < n-1 && cm.ParentColumn != cm.PKColumn {
 			r[cm.ParentColumn] = pks[i+1]
 		}
+		if i == 0 && returning {
+			stored, err := tx.InsertReturning(ctx, cm.Table, r)
+			if err != nil {
+				return nil, fmt.Errorf("insert %s: %w", cm.Name, err)
+			}
+			if pks[i] == nil {
+				r[cm.PKColumn] = stored[cm.PKColumn]
+			}
+			return stored, nil
+		}
 		id, err := tx.Insert(ctx, cm.Table, r)
 		if err != nil {
-			return fmt.Errorf("insert %s: %w", cm.Name, err)
+			return nil, fmt.Errorf("insert %s: %w", cm.Name, err)
 		}
 		if pks[i] == nil {
 			pks[i] = id
 			r[cm.PKColumn] = id
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // fillDefaults gives an ancestor row's unset columns their defaults.

@@ -108,6 +108,12 @@ type Tx interface {
 	// Insert adds a row and returns the generated integer primary key for an
 	// AutoIncrement table (0 otherwise).
 	Insert(ctx context.Context, table string, row Row) (int64, error)
+	// InsertReturning is Insert returning the stored row: every column of
+	// the table exactly as Select would read it (database defaults, the
+	// generated key, JSON and times as the database keeps them), in the
+	// same statement, so a caller that needs the row saves a query. Errors
+	// are Insert's.
+	InsertReturning(ctx context.Context, table string, row Row) (Row, error)
 	// UpdateWhere sets the given columns on every row matching where and
 	// returns the number of rows matched.
 	UpdateWhere(ctx context.Context, table string, where Cond, set Row) (int64, error)

@@ -24,6 +24,11 @@ func (c *countingTx) Insert(ctx context.Context, table string, row store.Row) (i
 	return c.Tx.Insert(ctx, table, row)
 }
 
+func (c *countingTx) InsertReturning(ctx context.Context, table string, row store.Row) (store.Row, error) {
+	c.n++
+	return c.Tx.InsertReturning(ctx, table, row)
+}
+
 func (c *countingTx) UpdateWhere(ctx context.Context, table string, where store.Cond, set store.Row) (int64, error) {
 	c.n++
 	return c.Tx.UpdateWhere(ctx, table, where, set)

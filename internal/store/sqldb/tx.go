@@ -64,13 +64,26 @@ func (t *tx) newBuilder() *builder {
 }
 
 func (t *tx) Insert(ctx context.Context, table string, row store.Row) (int64, error) {
+	id, _, err := t.insert(ctx, table, row, false)
+	return id, err
+}
+
+func (t *tx) InsertReturning(ctx context.Context, table string, row store.Row) (store.Row, error) {
+	_, stored, err := t.insert(ctx, table, row, true)
+	return stored, err
+}
+
+// insert renders and runs one INSERT. With returning, the statement's
+// RETURNING clause lists every column and the row is decoded as Select
+// decodes it; otherwise only a generated key is returned.
+func (t *tx) insert(ctx context.Context, table string, row store.Row, returning bool) (int64, store.Row, error) {
 	if err := t.begin(true); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	b := t.newBuilder()
 	tbl, err := b.table(table)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	var cols, marks []string
 	explicitID := false
@@ -88,13 +101,13 @@ func (t *tx) Insert(ctx context.Context, table string, row store.Row) (int64, er
 		}
 		m, err := b.value(c, v)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		cols = append(cols, Quote(c.Name))
 		marks = append(marks, m)
 	}
 	if err := unknownColumns(tbl, row); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	b.w("INSERT INTO ")
 	b.w(Quote(tbl.Name))
@@ -104,25 +117,69 @@ func (t *tx) Insert(ctx context.Context, table string, row store.Row) (int64, er
 		b.w(" (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ")")
 	}
 	t.touch(tbl.Name)
-	if !tbl.AutoIncrement {
-		if _, err := t.conn.ExecContext(ctx, b.buf.String(), b.args...); err != nil {
-			return 0, t.fail(err)
-		}
-		return 0, nil
-	}
-	b.w(" RETURNING " + Quote(tbl.PK[0]))
 	var id int64
-	if err := t.conn.QueryRowContext(ctx, b.buf.String(), b.args...).Scan(&id); err != nil {
-		return 0, t.fail(err)
+	var stored store.Row
+	switch {
+	case returning:
+		all, _ := selectCols(tbl, nil) // every column: cannot fail
+		b.w(" RETURNING ")
+		if list, ok := t.sch.allColumns[tbl.Name]; ok {
+			b.w(list)
+		} else {
+			for i, c := range all {
+				if i > 0 {
+					b.w(", ")
+				}
+				b.w(Quote(c.Name))
+			}
+		}
+		raw := make([]any, len(all))
+		ptrs := make([]any, len(all))
+		for i := range raw {
+			ptrs[i] = &raw[i]
+		}
+		if err := t.conn.QueryRowContext(ctx, b.buf.String(), b.args...).Scan(ptrs...); err != nil {
+			return 0, nil, t.fail(err)
+		}
+		if stored, err = decodeRow(tbl.Name, all, raw); err != nil {
+			return 0, nil, err
+		}
+		if tbl.AutoIncrement {
+			id, _ = stored[tbl.PK[0]].(int64)
+		}
+	case tbl.AutoIncrement:
+		b.w(" RETURNING " + Quote(tbl.PK[0]))
+		if err := t.conn.QueryRowContext(ctx, b.buf.String(), b.args...).Scan(&id); err != nil {
+			return 0, nil, t.fail(err)
+		}
+	default:
+		if _, err := t.conn.ExecContext(ctx, b.buf.String(), b.args...); err != nil {
+			return 0, nil, t.fail(err)
+		}
+		return 0, nil, nil
 	}
 	if explicitID {
 		if q := t.s.d.AfterExplicitID(tbl.Name, tbl.PK[0]); q != "" {
 			if _, err := t.conn.ExecContext(ctx, q); err != nil {
-				return 0, t.fail(err)
+				return 0, nil, t.fail(err)
 			}
 		}
 	}
-	return id, nil
+	return id, stored, nil
+}
+
+// decodeRow converts one scanned result row of the given columns, the
+// same way for Select and InsertReturning so both hand out equal rows.
+func decodeRow(table string, cols []*store.Column, raw []any) (store.Row, error) {
+	r := make(store.Row, len(cols))
+	for i, c := range cols {
+		v, err := decode(c.Type, raw[i])
+		if err != nil {
+			return nil, fmt.Errorf("store: %s.%s: %w", table, c.Name, err)
+		}
+		r[c.Name] = v
+	}
+	return r, nil
 }
 
 func unknownColumns(tbl *store.Table, row store.Row) error {
@@ -261,13 +318,9 @@ func (t *tx) Select(ctx context.Context, q store.Query) ([]store.Row, error) {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, t.fail(err)
 		}
-		r := make(store.Row, len(cols))
-		for i, c := range cols {
-			v, err := decode(c.Type, raw[i])
-			if err != nil {
-				return nil, fmt.Errorf("store: %s.%s: %w", q.Table, c.Name, err)
-			}
-			r[c.Name] = v
+		r, err := decodeRow(q.Table, cols, raw)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, r)
 	}

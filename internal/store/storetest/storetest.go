@@ -35,6 +35,8 @@ func Run(t *testing.T, open Opener) {
 		{"MigrateFresh", testMigrateFresh},
 		{"RoundTrip", testRoundTrip},
 		{"AutoIncrement", testAutoIncrement},
+		{"InsertReturning", testInsertReturning},
+		{"InsertReturningErrors", testInsertReturningErrors},
 		{"Conditions", testConditions},
 		{"Ordering", testOrdering},
 		{"DistinctAndCount", testDistinctCount},
@@ -107,6 +109,15 @@ func count(t *testing.T, s store.Store, q store.Query) int64 {
 		t.Fatalf("Count %+v: %v", q, err)
 	}
 	return n
+}
+
+// intRange is n consecutive ints from first, as condition values.
+func intRange(first, n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = first + i
+	}
+	return out
 }
 
 func ids(rows []store.Row) []int64 {
@@ -498,6 +509,24 @@ func testConditions(t *testing.T, open Opener) {
 			"00000000-0000-0000-0000-000000000004", "00000000-0000-0000-0000-000000000005", "00000000-0000-0000-0000-000000000006",
 			"00000000-0000-0000-0000-000000000007"}}, []int64{2, 6}},
 		{"in long list of NULLs and malformed", store.InCond{Column: "owner", Values: []any{nil, "a", "b", "c", "d", "e", "f", "g", "h", "i"}}, nil},
+		// SQLite joins a list of 8 to 1000 distinct values on an indexed
+		// column (id, name, rank, owner) rather than searching it with IN:
+		// its edges, repeats, other conjuncts and lists it must leave alone.
+		{"in one value", store.InCond{Column: "id", Values: []any{3}}, []int64{3}},
+		{"in 7 values", store.InCond{Column: "id", Values: intRange(0, 7)}, []int64{1, 2, 3, 4, 5, 6}},
+		{"in 8 values", store.InCond{Column: "id", Values: intRange(0, 8)}, all},
+		{"in 8 values, 7 distinct", store.InCond{Column: "id", Values: append(intRange(0, 7), 6)}, all},
+		{"in repeats match once", store.InCond{Column: "rank", Values: []any{2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4}}, []int64{2, 4, 6}},
+		{"in unsorted text with repeats", store.InCond{Column: "name", Values: []any{"under_score", "Alpha", "zz", "Alpha", "a", "b", "c", "d", "under_score"}}, []int64{1, 4}},
+		{"in 1000 values", store.InCond{Column: "id", Values: intRange(-993, 1000)}, all},
+		{"in 1001 values", store.InCond{Column: "id", Values: intRange(-994, 1001)}, all},
+		{"in 5000 values", store.InCond{Column: "id", Values: intRange(-4996, 5000)}, []int64{1, 2, 3}},
+		{"in on unindexed column", store.InCond{Column: "score", Values: []any{2.5, 0, 9, 8, 7, 6, 5, 4, 3}}, []int64{2, 3, 6}},
+		{"in and other conditions", store.And(store.Eq("active", true), store.InCond{Column: "id", Values: intRange(0, 10)}, store.OrCond{store.Eq("rank", 1), store.NullCond{Column: "rank", IsNull: true}, store.Eq("rank", 2)}), []int64{1, 6}},
+		{"two lists", store.And(store.InCond{Column: "owner", Values: []any{alice, bob, "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002", "00000000-0000-0000-0000-000000000003", "00000000-0000-0000-0000-000000000004", "00000000-0000-0000-0000-000000000005", "00000000-0000-0000-0000-000000000006"}},
+			store.InCond{Column: "rank", Values: intRange(0, 10)}), []int64{1, 2, 4, 6}},
+		{"in under or", store.OrCond{store.InCond{Column: "id", Values: intRange(4, 10)}, store.Eq("rank", 1)}, []int64{1, 4, 5, 6}},
+		{"in under not", store.NotCond{Cond: store.InCond{Column: "id", Values: intRange(2, 10)}}, []int64{1}},
 		{"in query", store.InQueryCond{Column: "owner", Query: store.Query{Table: "accounts", Columns: []string{"id"}, Where: store.Eq("username", "bob")}}, []int64{2, 6}},
 		{"in query distinct on same table", store.InQueryCond{Column: "rank", Query: store.Query{Table: "items", Columns: []string{"rank"}, Distinct: true, Where: store.Eq("active", false)}}, []int64{2, 4, 6}},
 
@@ -599,6 +628,9 @@ func testOrdering(t *testing.T, open Opener) {
 		{"offset only", store.Query{OrderBy: by(store.Order{Column: "id", Desc: true}), Offset: 4}, []int64{2, 1}},
 		{"offset past the end", store.Query{OrderBy: by(store.Order{Column: "id"}), Offset: 10}, []int64{}},
 		{"filtered page", store.Query{Where: store.Eq("active", true), OrderBy: by(store.Order{Column: "score", Desc: true}), Limit: 2}, []int64{6, 1}},
+		{"long in list, desc", store.Query{Where: store.InCond{Column: "id", Values: intRange(0, 20)}, OrderBy: by(store.Order{Column: "name", Desc: true})}, []int64{4, 2, 6, 5, 1, 3}},
+		{"long in list, NULLs last", store.Query{Where: store.InCond{Column: "name", Values: []any{"Gamma*[x]?", "Alpha", "alphaXbeta", "100% pure", "a", "b", "c", "d"}}, OrderBy: by(store.Order{Column: "rank"}, store.Order{Column: "id"})}, []int64{1, 6, 3, 5}},
+		{"long in list, page", store.Query{Where: store.InCond{Column: "id", Values: intRange(0, 20)}, OrderBy: by(store.Order{Column: "name"}), Limit: 2, Offset: 1}, []int64{1, 5}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
