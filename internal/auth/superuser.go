@@ -19,9 +19,8 @@ func IsSuperuser(ctx context.Context, tx store.Tx, reg *registry.Registry, userP
 // user list) with one query for their memberships and one per level of
 // the group tree above those groups. The result holds the superusers.
 func Superusers(ctx context.Context, tx store.Tx, reg *registry.Registry, userPKs []int64) (map[int64]bool, error) {
-	out := map[int64]bool{}
 	if len(userPKs) == 0 {
-		return out, nil
+		return map[int64]bool{}, nil
 	}
 	gm, _ := reg.Model("authentik_core.group")
 	usersField, _ := gm.Field("users")
@@ -34,23 +33,68 @@ func Superusers(ctx context.Context, tx store.Tx, reg *registry.Registry, userPK
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 {
+	members := make([]Membership, len(rows))
+	for i, r := range rows {
+		members[i] = Membership{User: r[engine.M2MTarget].(int64), Group: r[engine.M2MSource]}
+	}
+	return SuperusersOf(ctx, tx, reg, members, nil)
+}
+
+// Membership is one user's membership of one group (its pk as stored).
+type Membership struct {
+	User  int64
+	Group any
+}
+
+// Group is what superuser status needs to know of a group.
+type Group struct {
+	Superuser bool
+	Parent    any // the parent group's pk, nil at the top
+}
+
+// SuperusersOf answers Superusers from memberships the caller already
+// read (a user list shows them as the users' groups). known holds groups
+// the caller already loaded, from the same transaction; only the others
+// and their ancestors are read, one query per level of the tree.
+func SuperusersOf(ctx context.Context, tx store.Tx, reg *registry.Registry, members []Membership, known map[any]Group) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(members) == 0 {
 		return out, nil
 	}
+	gm, _ := reg.Model("authentik_core.group")
 	// Load every group the members reach, one level of parents per query.
 	type group struct {
 		superuser bool
 		parent    any
 	}
 	groups := map[any]group{}
-	var frontier []any
-	for _, r := range rows {
-		g := r[engine.M2MSource]
-		if _, seen := groups[g]; !seen {
-			groups[g] = group{}
-			frontier = append(frontier, g)
+	var frontier, reached []any
+	reach := func(g any) {
+		if _, seen := groups[g]; seen {
+			return
+		}
+		if k, ok := known[g]; ok {
+			groups[g] = group{superuser: k.Superuser, parent: k.Parent}
+			reached = append(reached, g)
+			return
+		}
+		groups[g] = group{}
+		frontier = append(frontier, g)
+	}
+	// A known group's parent may be neither known nor a member's group.
+	climb := func() {
+		for len(reached) > 0 {
+			g := reached[len(reached)-1]
+			reached = reached[:len(reached)-1]
+			if p := groups[g].parent; p != nil {
+				reach(p)
+			}
 		}
 	}
+	for _, m := range members {
+		reach(m.Group)
+	}
+	climb()
 	suCol, parentCol := column(gm, "is_superuser"), column(gm, "parent")
 	for len(frontier) > 0 {
 		loaded, err := tx.Select(ctx, store.Query{Table: gm.Table, Columns: []string{gm.PKColumn, suCol, parentCol},
@@ -63,17 +107,17 @@ func Superusers(ctx context.Context, tx store.Tx, reg *registry.Registry, userPK
 			su, _ := g[suCol].(bool)
 			parent := g[parentCol]
 			groups[g[gm.PKColumn]] = group{superuser: su, parent: parent}
-			if _, seen := groups[parent]; parent != nil && !seen {
-				groups[parent] = group{}
-				frontier = append(frontier, parent)
+			if parent != nil {
+				reach(parent)
+				climb()
 			}
 		}
 	}
 	// A group is superuser through itself or an ancestor (a cycle ends at
 	// a group already seen).
 	direct := map[any]bool{}
-	for _, r := range rows {
-		g := r[engine.M2MSource]
+	for _, m := range members {
+		g := m.Group
 		if _, done := direct[g]; done {
 			continue
 		}
@@ -88,9 +132,9 @@ func Superusers(ctx context.Context, tx store.Tx, reg *registry.Registry, userPK
 		}
 		direct[g] = su
 	}
-	for _, r := range rows {
-		if direct[r[engine.M2MSource]] {
-			out[r[engine.M2MTarget].(int64)] = true
+	for _, m := range members {
+		if direct[m.Group] {
+			out[m.User] = true
 		}
 	}
 	return out, nil

@@ -97,6 +97,22 @@ type Dialect interface {
 	Translate(err error, sch *Schema) error
 }
 
+// InJoiner is implemented by dialects whose planner copies an IN list bound
+// as one array into a temporary index before searching the table (SQLite
+// does this for IN (SELECT ... FROM json_each(?))). InJoinSource renders a
+// FROM item yielding the values, one per row, in a column named
+// InJoinColumn; the builder puts it first in a CROSS JOIN, so each value
+// is one index search and nothing is copied. vals are canonical, distinct,
+// sorted non-NULL values of a text, uuid or int column; "" leaves the list
+// to InArray.
+type InJoiner interface {
+	InJoinSource(t store.ColumnType, vals []any, bind func(any) string) string
+}
+
+// InJoinColumn names the values column of an InJoiner's FROM item, chosen
+// so it cannot be mistaken for a table's column (none starts with "akgo_in").
+const InJoinColumn = "akgo_in_value"
+
 // Querier is what a dialect may use to investigate a failure inside the
 // still-open transaction.
 type Querier interface {

@@ -35,7 +35,10 @@
 // Speed. Statement texts depend only on a request's shape, never on its
 // values, so drivers that do not cache prepared statements themselves can
 // be wrapped with CacheStatements (SQLite is; pgx caches per connection).
-// Long IN lists are bound as one array parameter (Dialect.InArray). A
+// Long IN lists are bound as one array parameter (Dialect.InArray); on
+// SQLite a SELECT's list of up to a thousand keys of an indexed column
+// drives a join instead (InJoiner), which spares the temporary index SQLite
+// builds for IN (SELECT ...). A
 // count of all rows but one value of a NOT NULL column is computed as the
 // table's count minus that value's, which SQLite answers without reading
 // the rows.

@@ -1,8 +1,10 @@
 package sqldb
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/akgo/akgo/internal/store"
@@ -94,9 +96,29 @@ func (b *builder) query(q *store.Query) ([]*store.Column, error) {
 			b.w(Quote(c.Name))
 		}
 	}
+	src, inCol, rest, err := b.inJoin(t, q)
+	if err != nil {
+		return nil, err
+	}
 	b.w(" FROM ")
+	if src != "" {
+		b.w(src)
+		b.w(" CROSS JOIN ")
+	}
 	b.w(Quote(t.Name))
-	if err := b.where(t, q.Where); err != nil {
+	if src != "" {
+		b.w(" WHERE ")
+		b.w(Quote(inCol.Name))
+		b.w(" = ")
+		b.w(Quote(InJoinColumn))
+		for _, c := range rest {
+			b.w(" AND (")
+			if err := b.cond(t, c); err != nil {
+				return nil, err
+			}
+			b.w(")")
+		}
+	} else if err := b.where(t, q.Where); err != nil {
 		return nil, err
 	}
 	if len(q.OrderBy) > 0 {
@@ -286,16 +308,103 @@ func (b *builder) cmp(t *store.Table, c store.CmpCond) error {
 	return nil
 }
 
+// inJoinMax bounds the lists a SELECT joins (see InJoiner): past it, one
+// scan of the table probing the list may be the cheaper plan, and only the
+// IN form leaves SQLite's planner free to choose it.
+const inJoinMax = 1000
+
+// inJoin picks the list of a SELECT that can drive the join of an
+// InJoiner dialect: an InCond that is the WHERE or one of its top-level
+// conjuncts, on the first column of an index (a foreign key always has
+// one; without an index each value would scan the table), of between
+// inArrayMin and inJoinMax distinct values, in a query without LIMIT or
+// OFFSET (a page walks its ORDER BY index and stops early, which a join
+// driven by the list cannot). The values are sorted and deduplicated: the
+// join then yields each row once, in the order the IN form's temporary
+// index gave. It returns the FROM item, the list's column and the other
+// conjuncts, or src "" to keep the IN form.
+func (b *builder) inJoin(t *store.Table, q *store.Query) (src string, col *store.Column, rest []store.Cond, err error) {
+	j, ok := b.d.(InJoiner)
+	if !ok || q.Limit != 0 || q.Offset != 0 {
+		return "", nil, nil, nil
+	}
+	var conds []store.Cond
+	switch w := q.Where.(type) {
+	case store.InCond:
+		conds = []store.Cond{w}
+	case store.AndCond:
+		conds = w
+	default:
+		return "", nil, nil, nil
+	}
+	for i, c := range conds {
+		in, ok := c.(store.InCond)
+		if !ok || len(in.Values) < inArrayMin || len(in.Values) > inJoinMax {
+			continue
+		}
+		col, err := column(t, in.Column)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		if (col.Type != store.TypeText && col.Type != store.TypeUUID && col.Type != store.TypeInt) || (col.Ref == nil && !leadsIndex(t, col.Name)) {
+			continue
+		}
+		vals, err := inValues(col, in)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		vals, ok = sortedDistinct(vals)
+		if !ok || len(vals) < inArrayMin {
+			continue
+		}
+		src := j.InJoinSource(col.Type, vals, b.bind)
+		if src == "" {
+			continue
+		}
+		rest := make([]store.Cond, 0, len(conds)-1)
+		rest = append(rest, conds[:i]...)
+		rest = append(rest, conds[i+1:]...)
+		return src, col, rest, nil
+	}
+	return "", nil, nil, nil
+}
+
+// sortedDistinct sorts canonical int64 or string values in place the way
+// SQLite compares them (numerically, byte-wise) and drops repeats; false
+// when the values are of another or of mixed types.
+func sortedDistinct(vals []any) ([]any, bool) {
+	if len(vals) == 0 {
+		return vals, true
+	}
+	switch vals[0].(type) {
+	case string:
+		for _, v := range vals {
+			if _, ok := v.(string); !ok {
+				return nil, false
+			}
+		}
+		slices.SortFunc(vals, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+	case int64:
+		for _, v := range vals {
+			if _, ok := v.(int64); !ok {
+				return nil, false
+			}
+		}
+		slices.SortFunc(vals, func(a, b any) int { return cmp.Compare(a.(int64), b.(int64)) })
+	default:
+		return nil, false
+	}
+	return slices.Compact(vals), true
+}
+
 // inArrayMin is the number of values from which an IN list is bound as
 // one array (a page's worth of keys); short lists keep their placeholders,
 // which give the planner the values.
 const inArrayMin = 8
 
-func (b *builder) in(t *store.Table, c store.InCond) error {
-	col, err := column(t, c.Column)
-	if err != nil {
-		return err
-	}
+// inValues returns the canonical values an InCond can match: NULL and
+// malformed UUIDs match nothing, so they are dropped.
+func inValues(col *store.Column, c store.InCond) ([]any, error) {
 	vals := make([]any, 0, len(c.Values))
 	for _, v := range c.Values {
 		cv, err := canonical(col.Type, v)
@@ -303,12 +412,24 @@ func (b *builder) in(t *store.Table, c store.InCond) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("store: column %s: %w", col.Name, err)
+			return nil, fmt.Errorf("store: column %s: %w", col.Name, err)
 		}
 		if cv == nil {
 			continue // NULL is never IN anything
 		}
 		vals = append(vals, cv)
+	}
+	return vals, nil
+}
+
+func (b *builder) in(t *store.Table, c store.InCond) error {
+	col, err := column(t, c.Column)
+	if err != nil {
+		return err
+	}
+	vals, err := inValues(col, c)
+	if err != nil {
+		return err
 	}
 	if len(vals) == 0 {
 		b.w("1=0")

@@ -309,6 +309,28 @@ func (*dialect) JSONPath(col string, path []string, value string, bind func(any)
 // JSON strings come out as TEXT and integers as INTEGER, the storage of
 // text, uuid and int columns.
 func (*dialect) InArray(col string, _ store.ColumnType, vals []any, bind func(any) string) string {
+	doc, ok := jsonArray(vals)
+	if !ok {
+		return ""
+	}
+	return col + " IN (SELECT value FROM json_each(" + bind(doc) + "))"
+}
+
+// InJoinSource yields the values from json_each in a subquery that SQLite
+// flattens into the join, so json_each drives the loop and each value is
+// one search of the table's index, where IN (SELECT ...) first copies the
+// values into a temporary index.
+func (*dialect) InJoinSource(_ store.ColumnType, vals []any, bind func(any) string) string {
+	doc, ok := jsonArray(vals)
+	if !ok {
+		return ""
+	}
+	return "(SELECT value AS " + sqldb.Quote(sqldb.InJoinColumn) + " FROM json_each(" + bind(doc) + "))"
+}
+
+// jsonArray encodes int64 and string values as one JSON array (false when
+// a value has another type or a string is not valid UTF-8).
+func jsonArray(vals []any) (string, bool) {
 	doc := make([]byte, 0, 40*len(vals))
 	doc = append(doc, '[')
 	for i, v := range vals {
@@ -321,15 +343,15 @@ func (*dialect) InArray(col string, _ store.ColumnType, vals []any, bind func(an
 		case string:
 			if !utf8.ValidString(x) {
 				// JSON cannot carry these bytes unchanged.
-				return ""
+				return "", false
 			}
 			doc = appendJSONString(doc, x)
 		default:
-			return ""
+			return "", false
 		}
 	}
 	doc = append(doc, ']')
-	return col + " IN (SELECT value FROM json_each(" + bind(string(doc)) + "))"
+	return string(doc), true
 }
 
 // appendJSONString quotes s for SQLite's JSON parser: the quote, the

@@ -71,6 +71,7 @@ func benchStore(b *testing.B) store.Store {
 func BenchmarkGetByPK(b *testing.B)  { storetest.BenchGetByPK(b, benchStore(b)) }
 func BenchmarkInsert(b *testing.B)   { storetest.BenchInsert(b, benchStore(b)) }
 func BenchmarkListPage(b *testing.B) { storetest.BenchListPage(b, benchStore(b)) }
+func BenchmarkInList(b *testing.B)   { storetest.BenchInList(b, benchStore(b)) }
 
 // TestBackgroundCheckpoint: writers never checkpoint, so the database
 // file only grows when the background checkpointer copies the WAL into it.
