@@ -37,7 +37,7 @@ func (s *Scheduler) run(ctx context.Context, e *entry, wait bool) (Result, error
 	}
 	defer func() { <-e.guard }()
 	var res Result
-	err := s.exclusive(ctx, e.task.Name, wait, func() error {
+	err := s.exclusive(ctx, e.task.Name, wait, func() func(store.Tx) error {
 		start := s.clock.Now()
 		var runErr error
 		res, runErr = call(ctx, e.task.Run)
@@ -46,7 +46,7 @@ func (s *Scheduler) run(ctx context.Context, e *entry, wait bool) (Result, error
 		if runErr != nil {
 			s.log.Warn("system task failed", "task", e.task.Name, "err", runErr)
 		}
-		return s.record(ctx, e.task, res, start, finish, runErr)
+		return s.recordTx(ctx, e.task, res, start, finish, runErr)
 	})
 	if err != nil {
 		return Result{}, err
@@ -90,14 +90,14 @@ func settle(res Result, err error) Result {
 	return Result{Status: status, Messages: msgs}
 }
 
-// record stores the outcome of a run (or removes the record of a
-// successful FailuresOnly task) and, for a failure, the
-// system_task_exception event, in one transaction.
-func (s *Scheduler) record(ctx context.Context, t Task, res Result, start, finish time.Time, runErr error) error {
+// recordTx is the write that stores the outcome of a run (or removes the
+// record of a successful FailuresOnly task) and, for a failure, the
+// system_task_exception event, all in the transaction it is given.
+func (s *Scheduler) recordTx(ctx context.Context, t Task, res Result, start, finish time.Time, runErr error) func(store.Tx) error {
 	// The run's own context may be cancelled (shutdown); its outcome should
 	// still be written.
 	ctx = context.WithoutCancel(ctx)
-	write := func(tx store.Tx) error {
+	return func(tx store.Tx) error {
 		where := store.Eq(s.cols.id, t.Name)
 		if t.FailuresOnly && res.Status == StatusSuccessful {
 			_, err := tx.DeleteWhere(ctx, s.model.Table, where)
@@ -120,8 +120,12 @@ func (s *Scheduler) record(ctx context.Context, t Task, res Result, start, finis
 		}
 		return nil
 	}
-	if err := retryUnique(func() error { return s.store.Update(ctx, write) }); err != nil {
-		return fmt.Errorf("record run of task %s: %w", t.Name, err)
+}
+
+// record runs a recordTx write in a transaction of its own.
+func (s *Scheduler) record(ctx context.Context, name string, write func(store.Tx) error) error {
+	if err := retryUnique(func() error { return s.store.Update(context.WithoutCancel(ctx), write) }); err != nil {
+		return fmt.Errorf("record run of task %s: %w", name, err)
 	}
 	return nil
 }

@@ -171,7 +171,8 @@ func (m *Manager) applyAll(ctx context.Context, pending []*Instance) (applied in
 	for len(pending) > 0 {
 		failed = nil
 		for _, in := range pending {
-			out, err := m.Apply(ctx, in.PK, ApplyOptions{})
+			// Discovery has just read the instance: no second read.
+			out, err := m.applyInstance(ctx, in, ApplyOptions{})
 			var nf *engine.NotFoundError
 			switch {
 			case errors.As(err, &nf):

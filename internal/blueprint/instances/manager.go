@@ -233,6 +233,8 @@ type run struct {
 	pk   string
 	opts ApplyOptions
 	out  *Outcome
+	// gone is the not-found error of an instance deleted before the run.
+	gone error
 }
 
 // Apply applies an instance now and waits for it. With a scheduler, the
@@ -249,6 +251,15 @@ func (m *Manager) Apply(ctx context.Context, pk string, opts ApplyOptions) (Outc
 	if err != nil {
 		return Outcome{}, err
 	}
+	return m.applyInstance(ctx, in, opts)
+}
+
+// applyInstance is Apply of an instance the caller has just read (only
+// its pk and name are used: the apply reads it again under its lock).
+func (m *Manager) applyInstance(ctx context.Context, in *Instance, opts ApplyOptions) (Outcome, error) {
+	if m.cfg.Tasks == nil {
+		return m.applyNow(ctx, in.PK, opts)
+	}
 	name, err := m.applyTask(in)
 	if err != nil {
 		return Outcome{}, err
@@ -259,6 +270,9 @@ func (m *Manager) Apply(ctx context.Context, pk string, opts ApplyOptions) (Outc
 	res, err := m.cfg.Tasks.Run(context.WithValue(ctx, runKey{}, r), name)
 	if err != nil {
 		return Outcome{}, err
+	}
+	if r.gone != nil {
+		return Outcome{}, r.gone
 	}
 	if res.Status == tasks.StatusError && out.Status == "" {
 		applyErr = errors.New(strings.Join(res.Messages, "\n"))
@@ -299,6 +313,7 @@ func (m *Manager) runTask(ctx context.Context, name string) (tasks.Result, error
 	var nf *engine.NotFoundError
 	if errors.As(err, &nf) {
 		// The instance is gone: nothing to apply, as authentik's task.
+		r.gone = err
 		return tasks.Result{Messages: []string{"blueprint instance no longer exists"}}, nil
 	}
 	if err != nil {
@@ -326,43 +341,66 @@ func (m *Manager) lock(pk string) func() {
 // applyNow plans and applies an instance in one transaction and writes
 // the outcome back to the instance: status, last_applied, metadata and,
 // on success, last_applied_hash and managed_models in the same
-// transaction as the objects themselves.
+// transaction as the objects themselves. The instance is read in that
+// transaction too, after its lock, and an instance that is disabled or
+// whose blueprint cannot be read records that there as well: a start-up
+// applies a score of instances, and on PostgreSQL each transaction less
+// is a noticeable part of it. Only a blueprint that fails to plan or
+// apply records its error in a transaction of its own, after the
+// rollback.
 func (m *Manager) applyNow(ctx context.Context, pk string, opts ApplyOptions) (Outcome, error) {
 	unlock := m.lock(pk)
 	defer unlock()
-	in, err := m.Get(ctx, pk)
-	if err != nil {
-		return Outcome{}, err
+	if _, ok := engine.ParsePK(m.model, pk); !ok {
+		return Outcome{}, &engine.NotFoundError{Detail: "Not found."}
 	}
 	now := store.NowUTC(m.cfg.Engine.Now())
-	if !in.Enabled {
-		// authentik returns early but still saves, so last_applied moves.
-		return Outcome{Status: in.Status}, m.writeStatus(ctx, in.PK, store.Row{m.col("last_applied"): now})
-	}
-	content, label, err := m.Retrieve(in)
-	if err != nil {
-		return m.failed(ctx, in, now, nil, err)
-	}
-	// Retrieve copied it: a large blueprint's text is not kept twice
-	// through the apply.
-	in.Content = ""
-	hash := Hash(content, in.Context)
-	start := time.Now()
-	bp, err := blueprint.Parse(label, content)
-	if err != nil {
-		return m.failed(ctx, in, now, nil, err)
-	}
-	meta := metadataOf(bp)
-	var managed []string
-	var counts [3]int
-	// Where the time goes, for the log: parse, plan, writes (the apply
-	// and its commit).
-	parsed := time.Now()
-	var planned time.Time
-	err = storetarget.Run(ctx, m.cfg.Engine, func(ctx context.Context, t *storetarget.Target) error {
-		if err := m.lockTx(ctx, t.Tx(), in.PK); err != nil {
+	var (
+		in      *Instance
+		result  Outcome
+		done    bool // result is final (disabled, or could not be read)
+		meta    map[string]any
+		managed []string
+		counts  [3]int
+		// Where the time goes, for the log: parse, plan, writes (the
+		// apply and its commit).
+		start, parsed, planned time.Time
+	)
+	err := storetarget.Run(ctx, m.cfg.Engine, func(ctx context.Context, t *storetarget.Target) error {
+		in, meta, done = nil, nil, false
+		if err := m.lockTx(ctx, t.Tx(), pk); err != nil {
 			return err
 		}
+		var err error
+		if in, err = m.getTx(ctx, t.Tx(), pk); err != nil {
+			return err
+		}
+		where := store.Eq(m.model.PKColumn, mustPK(m.model, in.PK))
+		if !in.Enabled {
+			// authentik returns early but still saves, so last_applied moves.
+			done, result = true, Outcome{Status: in.Status}
+			_, err := t.Tx().UpdateWhere(ctx, m.model.Table, where, store.Row{m.col("last_applied"): now})
+			return recordErr(err)
+		}
+		content, label, err := m.Retrieve(in)
+		if err != nil {
+			done, result = true, m.failure(in, err)
+			_, err := t.Tx().UpdateWhere(ctx, m.model.Table, where, m.failedRow(now, nil))
+			return recordErr(err)
+		}
+		// Retrieve copied it: a large blueprint's text is not kept twice
+		// through the apply.
+		in.Content = ""
+		hash := Hash(content, in.Context)
+		start = time.Now()
+		bp, err := blueprint.Parse(label, content)
+		if err != nil {
+			done, result = true, m.failure(in, err)
+			_, err := t.Tx().UpdateWhere(ctx, m.model.Table, where, m.failedRow(now, nil))
+			return recordErr(err)
+		}
+		meta = metadataOf(bp)
+		parsed = time.Now()
 		t.Events = m.cfg.Events
 		plan, err := blueprint.Plan(ctx, t, []*blueprint.Blueprint{bp}, m.options(in, opts))
 		if err != nil {
@@ -380,15 +418,47 @@ func (m *Manager) applyNow(ctx context.Context, pk string, opts ApplyOptions) (O
 		if meta != nil {
 			set[m.col("metadata")] = meta
 		}
-		_, err = t.Tx().UpdateWhere(ctx, m.model.Table, store.Eq(m.model.PKColumn, mustPK(m.model, in.PK)), set)
+		_, err = t.Tx().UpdateWhere(ctx, m.model.Table, where, set)
 		return err
 	})
-	if err != nil {
+	var nf *engine.NotFoundError
+	var rec *recordError
+	switch {
+	case errors.As(err, &nf) && in == nil:
+		return Outcome{}, err
+	case errors.As(err, &rec):
+		return Outcome{}, rec.err
+	case err != nil && (in == nil || done):
+		// The lock or the read failed, or the commit of a recorded
+		// outcome: there is nothing (else) to record.
+		if done {
+			err = fmt.Errorf("record blueprint status: %w", err)
+		}
+		return Outcome{}, err
+	case err != nil:
 		return m.failed(ctx, in, now, meta, err)
+	case done:
+		if result.Failed() {
+			m.log.Warn("blueprint apply failed", "instance", in.Name, "err", strings.Join(result.Messages, "; "))
+		}
+		return result, nil
 	}
 	m.log.Info("applied blueprint", "instance", in.Name, "owned", len(managed), "created", counts[0], "updated", counts[1], "deleted", counts[2],
 		"parse", parsed.Sub(start).Round(time.Millisecond), "plan", planned.Sub(parsed).Round(time.Millisecond), "write", time.Since(planned).Round(time.Millisecond))
 	return Outcome{Status: StatusSuccessful, Managed: managed, Created: counts[0], Updated: counts[1], Deleted: counts[2]}, nil
+}
+
+// recordError is a failure to write an instance's status, which is the
+// infrastructure's problem rather than the blueprint's.
+type recordError struct{ err error }
+
+func (e *recordError) Error() string { return e.err.Error() }
+
+func recordErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &recordError{fmt.Errorf("record blueprint status: %w", err)}
 }
 
 // options are the plan options of an instance.
@@ -404,16 +474,26 @@ func (m *Manager) failed(ctx context.Context, in *Instance, now any, meta map[st
 	if ctx.Err() != nil {
 		return Outcome{}, ctx.Err()
 	}
-	msgs := Messages(cause)
+	if err := m.writeStatus(ctx, in.PK, m.failedRow(now, meta)); err != nil {
+		return Outcome{}, err
+	}
+	out := m.failure(in, cause)
+	m.log.Warn("blueprint apply failed", "instance", in.Name, "err", strings.Join(out.Messages, "; "))
+	return out, nil
+}
+
+// failedRow is what a failed apply writes on its instance.
+func (m *Manager) failedRow(now any, meta map[string]any) store.Row {
 	set := store.Row{m.col("status"): StatusError, m.col("last_applied"): now}
 	if meta != nil {
 		set[m.col("metadata")] = meta
 	}
-	if err := m.writeStatus(ctx, in.PK, set); err != nil {
-		return Outcome{}, err
-	}
-	m.log.Warn("blueprint apply failed", "instance", in.Name, "err", strings.Join(msgs, "; "))
-	return Outcome{Status: StatusError, Messages: msgs, Managed: in.Managed}, nil
+	return set
+}
+
+// failure is the outcome of a failed apply.
+func (m *Manager) failure(in *Instance, cause error) Outcome {
+	return Outcome{Status: StatusError, Messages: Messages(cause), Managed: in.Managed}
 }
 
 func (m *Manager) writeStatus(ctx context.Context, pk string, set store.Row) error {
