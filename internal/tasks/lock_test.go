@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/store"
 	"github.com/akgo/akgo/internal/tasks"
 )
 
@@ -140,5 +142,60 @@ func TestPostgresSchedulersShareTicks(t *testing.T) {
 	}
 	if n := starts.Load(); n != 1 {
 		t.Fatalf("the tick ran %d times across replicas, want 1", n)
+	}
+}
+
+// failingOnce is an event recorder whose first write fails, as a lost
+// connection or a constraint race would fail the transaction holding the
+// task's lock after the run.
+type failingOnce struct {
+	eventLog
+	calls atomic.Int32
+}
+
+func (f *failingOnce) RecordTx(ctx context.Context, tx store.Tx, action, app string, data map[string]any) error {
+	if f.calls.Add(1) == 1 {
+		return errors.New("connection lost")
+	}
+	return f.eventLog.RecordTx(ctx, tx, action, app, data)
+}
+
+// TestPostgresRecordRetriedOutsideLock: a run's record is written in the
+// transaction holding the task's advisory lock; when that transaction
+// fails after the run, the record (with its event) is written again in a
+// transaction of its own, and nothing of the failed attempt remains.
+func TestPostgresRecordRetriedOutsideLock(t *testing.T) {
+	st := openStore(t, "postgres", freshDSN(t, "postgres"))
+	events := &failingOnce{}
+	s, err := tasks.New(tasks.Config{Store: st, Registry: registry.Default(), Events: events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	if err := s.Register(tasks.Task{Name: "flaky", Run: func(context.Context) (tasks.Result, error) {
+		runs++
+		return tasks.Result{Messages: []string{"step 1 ok"}}, errors.New("step 2 broke")
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Run(context.Background(), "flaky")
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if runs != 1 {
+		t.Errorf("the task ran %d times, want once", runs)
+	}
+	if res.Status != tasks.StatusError {
+		t.Errorf("result status %s, want %s", res.Status, tasks.StatusError)
+	}
+	rec, stored := readRecord(t, st, "flaky")
+	if !stored || rec.status != string(tasks.StatusError) || !slices.Equal(rec.messages, []string{"step 1 ok", "step 2 broke"}) {
+		t.Fatalf("record stored=%v %+v, want the failed run", stored, rec)
+	}
+	if n := events.calls.Load(); n != 2 {
+		t.Errorf("recorder called %d times, want 2 (the failed attempt and the retry)", n)
+	}
+	if got := events.all(); len(got) != 1 || got[0].action != tasks.ActionSystemTaskException {
+		t.Errorf("events = %+v, want one system_task_exception", got)
 	}
 }
