@@ -28,9 +28,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/akgo/akgo/internal/apitest"
 )
@@ -64,15 +62,6 @@ func call(b *testing.B, h http.Handler, method, path string, body []byte, want i
 	}
 }
 
-// processCPU is the CPU time the process has used so far.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // labelled runs f with the pprof label bench=name on this goroutine.
 func labelled(name string, f func()) {
 	pprof.Do(context.Background(), pprof.Labels("bench", name), func(context.Context) { f() })
@@ -83,9 +72,9 @@ func labelled(name string, f func()) {
 func BenchmarkEngine(b *testing.B) {
 	for _, backend := range apitest.Backends() {
 		b.Run(backend, func(b *testing.B) {
-			var pg *pgBackends
+			var pg *apitest.PostgresCPU
 			if backend == "postgres" {
-				pg = watchPostgres(b)
+				pg = apitest.WatchPostgresCPU(b)
 			}
 			h := apitest.Start(b, backend)
 			handler := h.App.Handler()
@@ -108,8 +97,8 @@ func BenchmarkEngine(b *testing.B) {
 				b.Run(name, func(b *testing.B) {
 					b.ReportAllocs()
 					b.SetParallelism(16)
-					start := processCPU(b)
-					pgStart := pg.cpu(b)
+					start := apitest.ProcessCPU(b)
+					pgStart := pg.Sample(b)
 					b.RunParallel(func(pb *testing.PB) {
 						labelled(name, func() {
 							for pb.Next() {
@@ -117,9 +106,9 @@ func BenchmarkEngine(b *testing.B) {
 							}
 						})
 					})
-					b.ReportMetric(float64((processCPU(b)-start).Microseconds())/float64(b.N), "cpu-µs/op")
+					b.ReportMetric(float64((apitest.ProcessCPU(b)-start).Microseconds())/float64(b.N), "cpu-µs/op")
 					if pg != nil {
-						b.ReportMetric(float64(pg.cpu(b).since(pgStart).Microseconds())/float64(b.N), "pg-cpu-µs/op")
+						b.ReportMetric(float64(pg.Sample(b).Since(pgStart).Microseconds())/float64(b.N), "pg-cpu-µs/op")
 					}
 				})
 			}

@@ -2,7 +2,6 @@ package blueprint
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -222,29 +221,14 @@ func Endpoint(model string) (*registry.Endpoint, error) {
 	return nil, fmt.Errorf("model %s is not served by the API", name)
 }
 
-// writeEndpoint is the endpoint that writes a model: one with a request
-// schema, the administrators' one when there are several.
+// writeEndpoint is the registry's endpoint that writes a model (nil when
+// the API does not serve it).
 func writeEndpoint(reg *registry.Registry, model string) *registry.Endpoint {
-	var cands []*registry.Endpoint
-	for _, ep := range reg.Endpoints {
-		if ep.Model == model && !ep.Family {
-			cands = append(cands, ep)
-		}
-	}
-	if len(cands) == 0 {
+	ep, err := reg.WriteEndpoint(model)
+	if err != nil {
 		return nil
 	}
-	sort.Slice(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if (a.Request != "") != (b.Request != "") {
-			return a.Request != ""
-		}
-		if ai, bi := strings.Contains(a.Path, "/admin/"), strings.Contains(b.Path, "/admin/"); ai != bi {
-			return ai
-		}
-		return a.Path < b.Path
-	})
-	return cands[0]
+	return ep
 }
 
 // field returns a registry field of the model (nil when unknown).
