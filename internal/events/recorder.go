@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,7 +131,7 @@ func (r *Recorder) RecordTxID(ctx context.Context, tx store.Tx, action, app stri
 		"client_ip": ip, "created": now, "expires": now.Add(retention), "expiring": true, "tenant": tenant,
 	}
 	if d, ok := ctx.Value(deferKey{}).(*deferred); ok {
-		if err := d.queue(ctx, tx, em.Table, em.PKColumn, row); err != nil {
+		if err := d.queue(ctx, tx, em.Table, row); err != nil {
 			return "", fmt.Errorf("record event %s: %w", action, err)
 		}
 		d.add(r, ctx, id)
@@ -167,25 +165,20 @@ type deferred struct {
 	// event on PostgreSQL), the last ones by FlushTx.
 	queuedTx    store.Tx
 	queuedTable string
-	queuedPK    string
 	queued      []store.Row
 }
 
-// eventsPerInsert is how many queued events one INSERT writes; with ten
-// parameters a row it stays far below both backends' parameter limits.
+// eventsPerInsert is how many queued events are inserted together (one
+// InsertMany, which splits them further only past its parameter bound).
 const eventsPerInsert = 100
-
-// eventColumns are the columns of a recorded event after its primary key,
-// in the order of the multi-row INSERT.
-var eventColumns = []string{"action", "app", "user", "context", "client_ip", "created", "expires", "expiring", "tenant"}
 
 // queue adds an event row of tx, inserting the queue when it is full.
 // Rows queued for another transaction (one that was rolled back and
 // retried) are dropped with it.
-func (d *deferred) queue(ctx context.Context, tx store.Tx, table, pkCol string, row store.Row) error {
+func (d *deferred) queue(ctx context.Context, tx store.Tx, table string, row store.Row) error {
 	d.mu.Lock()
 	if d.queuedTx != tx {
-		d.queuedTx, d.queuedTable, d.queuedPK, d.queued = tx, table, pkCol, nil
+		d.queuedTx, d.queuedTable, d.queued = tx, table, nil
 	}
 	d.queued = append(d.queued, row)
 	full := len(d.queued) >= eventsPerInsert
@@ -196,48 +189,17 @@ func (d *deferred) queue(ctx context.Context, tx store.Tx, table, pkCol string, 
 	return nil
 }
 
-// flush inserts the rows queued for tx. The values are those RecordTxID
-// builds: canonical UUID and text, compact JSON (json.RawMessage), times
-// in UTC to the microsecond, a bool, which raw statements bind as
-// tx.Insert binds them.
+// flush inserts the rows queued for tx.
 func (d *deferred) flush(ctx context.Context, tx store.Tx) error {
 	d.mu.Lock()
-	rows, table, pkCol := d.queued, d.queuedTable, d.queuedPK
+	rows, table := d.queued, d.queuedTable
 	if d.queuedTx != tx {
 		rows = nil
 	}
 	d.queued = nil
 	d.mu.Unlock()
-	if len(rows) == 0 {
-		return nil
-	}
-	cols := append([]string{pkCol}, eventColumns...)
-	quoted := make([]string, len(cols))
-	for i, c := range cols {
-		quoted[i] = `"` + c + `"`
-	}
-	marks := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	for len(rows) > 0 {
-		n := min(len(rows), eventsPerInsert)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO "` + table + `" (` + strings.Join(quoted, ", ") + ") VALUES ")
-		args := make([]any, 0, n*len(cols))
-		for i, row := range rows[:n] {
-			if len(row) != len(cols) {
-				return fmt.Errorf("record events: unexpected columns %v", slices.Collect(maps.Keys(row)))
-			}
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(marks)
-			for _, c := range cols {
-				args = append(args, row[c])
-			}
-		}
-		if err := tx.Exec(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("record events: %w", err)
-		}
-		rows = rows[n:]
+	if err := tx.InsertMany(ctx, table, rows); err != nil {
+		return fmt.Errorf("record events: %w", err)
 	}
 	return nil
 }

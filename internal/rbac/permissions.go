@@ -93,32 +93,16 @@ func Seed(ctx context.Context, st store.Store, reg *registry.Registry) error {
 				missing = append(missing, p)
 			}
 		}
-		return insertPerms(ctx, tx, pm.Table, missing)
+		// One InsertMany: a first start seeds several hundred permissions,
+		// and one round trip each was a visible part of PostgreSQL's
+		// start-up.
+		add := make([]store.Row, len(missing))
+		for i, p := range missing {
+			add[i] = store.Row{"app_label": p.AppLabel, "model": p.Model, "codename": p.Codename, "name": p.Name}
+		}
+		if err := tx.InsertMany(ctx, pm.Table, add); err != nil {
+			return fmt.Errorf("seed %d permissions: %w", len(add), err)
+		}
+		return nil
 	})
-}
-
-// permsPerInsert bounds one INSERT's rows (4 parameters each): a first
-// start seeds several hundred permissions, and one round trip per row was
-// a visible part of PostgreSQL's start-up.
-const permsPerInsert = 200
-
-func insertPerms(ctx context.Context, tx store.Tx, table string, perms []Perm) error {
-	for len(perms) > 0 {
-		n := min(len(perms), permsPerInsert)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO "` + table + `" ("app_label", "model", "codename", "name") VALUES `)
-		args := make([]any, 0, 4*n)
-		for i, p := range perms[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?)")
-			args = append(args, p.AppLabel, p.Model, p.Codename, p.Name)
-		}
-		if err := tx.Exec(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("seed %d permissions from %s: %w", n, perms[0], err)
-		}
-		perms = perms[n:]
-	}
-	return nil
 }

@@ -114,6 +114,10 @@ type Tx interface {
 	// same statement, so a caller that needs the row saves a query. Errors
 	// are Insert's.
 	InsertReturning(ctx context.Context, table string, row Row) (Row, error)
+	// InsertMany adds rows that all give the same columns, several per
+	// statement (one round trip for many rows on PostgreSQL), for bulk
+	// writes that need no generated keys back. Errors are Insert's.
+	InsertMany(ctx context.Context, table string, rows []Row) error
 	// UpdateWhere sets the given columns on every row matching where and
 	// returns the number of rows matched.
 	UpdateWhere(ctx context.Context, table string, where Cond, set Row) (int64, error)

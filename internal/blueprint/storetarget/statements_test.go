@@ -29,6 +29,13 @@ func (c *countingTx) InsertReturning(ctx context.Context, table string, row stor
 	return c.Tx.InsertReturning(ctx, table, row)
 }
 
+// InsertMany counts one statement a call: the events' queue hands it at
+// most one statement's worth of rows.
+func (c *countingTx) InsertMany(ctx context.Context, table string, rows []store.Row) error {
+	c.n++
+	return c.Tx.InsertMany(ctx, table, rows)
+}
+
 func (c *countingTx) UpdateWhere(ctx context.Context, table string, where store.Cond, set store.Row) (int64, error) {
 	c.n++
 	return c.Tx.UpdateWhere(ctx, table, where, set)

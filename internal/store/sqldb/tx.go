@@ -168,6 +168,87 @@ func (t *tx) insert(ctx context.Context, table string, row store.Row, returning 
 	return id, stored, nil
 }
 
+// insertManyParams bounds the parameters of one InsertMany statement,
+// far below SQLite's (32,766) and PostgreSQL's (65,535) limits.
+const insertManyParams = 1000
+
+func (t *tx) InsertMany(ctx context.Context, table string, rows []store.Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := t.begin(true); err != nil {
+		return err
+	}
+	probe := t.newBuilder()
+	tbl, err := probe.table(table)
+	if err != nil {
+		return err
+	}
+	if err := unknownColumns(tbl, rows[0]); err != nil {
+		return err
+	}
+	var cols []*store.Column
+	explicitID := false
+	for i := range tbl.Columns {
+		c := &tbl.Columns[i]
+		if _, ok := rows[0][c.Name]; ok {
+			cols = append(cols, c)
+			explicitID = explicitID || tbl.AutoIncrement && c.Name == tbl.PK[0]
+		}
+	}
+	if len(cols) == 0 {
+		return fmt.Errorf("store: insert many into %s: rows give no columns", tbl.Name)
+	}
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = Quote(c.Name)
+	}
+	head := "INSERT INTO " + Quote(tbl.Name) + " (" + strings.Join(quoted, ", ") + ") VALUES "
+	per := max(1, insertManyParams/len(cols))
+	t.touch(tbl.Name)
+	for len(rows) > 0 {
+		n := min(len(rows), per)
+		b := t.newBuilder()
+		b.w(head)
+		for i, row := range rows[:n] {
+			if len(row) != len(cols) {
+				return fmt.Errorf("store: insert many into %s: row %d gives %d columns, the first gives %d", tbl.Name, i, len(row), len(cols))
+			}
+			if i > 0 {
+				b.w(", ")
+			}
+			b.w("(")
+			for j, c := range cols {
+				v, ok := row[c.Name]
+				if !ok {
+					return fmt.Errorf("store: insert many into %s: row %d lacks column %s", tbl.Name, i, c.Name)
+				}
+				m, err := b.value(c, v)
+				if err != nil {
+					return err
+				}
+				if j > 0 {
+					b.w(", ")
+				}
+				b.w(m)
+			}
+			b.w(")")
+		}
+		if _, err := t.conn.ExecContext(ctx, b.buf.String(), b.args...); err != nil {
+			return t.fail(err)
+		}
+		rows = rows[n:]
+	}
+	if explicitID {
+		if q := t.s.d.AfterExplicitID(tbl.Name, tbl.PK[0]); q != "" {
+			if _, err := t.conn.ExecContext(ctx, q); err != nil {
+				return t.fail(err)
+			}
+		}
+	}
+	return nil
+}
+
 // decodeRow converts one scanned result row of the given columns, the
 // same way for Select and InsertReturning so both hand out equal rows.
 func decodeRow(table string, cols []*store.Column, raw []any) (store.Row, error) {

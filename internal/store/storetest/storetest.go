@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"AutoIncrement", testAutoIncrement},
 		{"InsertReturning", testInsertReturning},
 		{"InsertReturningErrors", testInsertReturningErrors},
+		{"InsertMany", testInsertMany},
 		{"Conditions", testConditions},
 		{"Ordering", testOrdering},
 		{"DistinctAndCount", testDistinctCount},
