@@ -37,7 +37,7 @@ func Superusers(ctx context.Context, tx store.Tx, reg *registry.Registry, userPK
 	for i, r := range rows {
 		members[i] = Membership{User: r[engine.M2MTarget].(int64), Group: r[engine.M2MSource]}
 	}
-	return SuperusersOf(ctx, tx, reg, members, nil)
+	return SuperusersOf(ctx, tx, reg, members)
 }
 
 // Membership is one user's membership of one group (its pk as stored).
@@ -46,17 +46,10 @@ type Membership struct {
 	Group any
 }
 
-// Group is what superuser status needs to know of a group.
-type Group struct {
-	Superuser bool
-	Parent    any // the parent group's pk, nil at the top
-}
-
 // SuperusersOf answers Superusers from memberships the caller already
-// read (a user list shows them as the users' groups). known holds groups
-// the caller already loaded, from the same transaction; only the others
-// and their ancestors are read, one query per level of the tree.
-func SuperusersOf(ctx context.Context, tx store.Tx, reg *registry.Registry, members []Membership, known map[any]Group) (map[int64]bool, error) {
+// read (a user list shows them as the users' groups): the groups and their
+// ancestors are read, one query per level of the tree.
+func SuperusersOf(ctx context.Context, tx store.Tx, reg *registry.Registry, members []Membership) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	if len(members) == 0 {
 		return out, nil
@@ -68,33 +61,17 @@ func SuperusersOf(ctx context.Context, tx store.Tx, reg *registry.Registry, memb
 		parent    any
 	}
 	groups := map[any]group{}
-	var frontier, reached []any
+	var frontier []any
 	reach := func(g any) {
 		if _, seen := groups[g]; seen {
-			return
-		}
-		if k, ok := known[g]; ok {
-			groups[g] = group{superuser: k.Superuser, parent: k.Parent}
-			reached = append(reached, g)
 			return
 		}
 		groups[g] = group{}
 		frontier = append(frontier, g)
 	}
-	// A known group's parent may be neither known nor a member's group.
-	climb := func() {
-		for len(reached) > 0 {
-			g := reached[len(reached)-1]
-			reached = reached[:len(reached)-1]
-			if p := groups[g].parent; p != nil {
-				reach(p)
-			}
-		}
-	}
 	for _, m := range members {
 		reach(m.Group)
 	}
-	climb()
 	suCol, parentCol := column(gm, "is_superuser"), column(gm, "parent")
 	for len(frontier) > 0 {
 		loaded, err := tx.Select(ctx, store.Query{Table: gm.Table, Columns: []string{gm.PKColumn, suCol, parentCol},
@@ -109,7 +86,6 @@ func SuperusersOf(ctx context.Context, tx store.Tx, reg *registry.Registry, memb
 			groups[g[gm.PKColumn]] = group{superuser: su, parent: parent}
 			if parent != nil {
 				reach(parent)
-				climb()
 			}
 		}
 	}

@@ -585,6 +585,8 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 	for i, r := range rows {
 		pks[i] = r[m.PKColumn]
 	}
+	// Hooks reach the page's many-to-many sets through PageM2M.
+	ctx = context.WithValue(ctx, pageKey{}, &page{m: m, pks: pks, sets: sets})
 	for si := range plan.steps {
 		s := &plan.steps[si]
 		name, prop, f := s.name, s.prop, s.f
@@ -727,6 +729,33 @@ func (s m2mSets) values(ctx context.Context, tx store.Tx, e *Engine, m *registry
 	}
 	s[f] = vals
 	return vals, nil
+}
+
+// page is the projection in progress, for PageM2M.
+type page struct {
+	m    *registry.Model
+	pks  []any
+	sets m2mSets
+}
+
+type pageKey struct{}
+
+// PageM2M returns, for each row of the page of model m being projected,
+// the pks its many-to-many field holds (as the API shows them), read once
+// per page and shared with the properties showing the same field
+// (User.groups and groups_obj), whichever runs first. ok is false outside
+// a projection of m (or for a field that is not many-to-many).
+func (e *Engine) PageM2M(ctx context.Context, tx store.Tx, m *registry.Model, field string) (vals [][]any, ok bool, err error) {
+	p, _ := ctx.Value(pageKey{}).(*page)
+	if p == nil || p.m != m {
+		return nil, false, nil
+	}
+	f, found := m.Field(field)
+	if !found || f.M2M == "" {
+		return nil, false, nil
+	}
+	vals, err = p.sets.values(ctx, tx, e, m, f, p.pks)
+	return vals, err == nil, err
 }
 
 // matchKey is the map key under which two values read from columns of

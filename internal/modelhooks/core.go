@@ -27,10 +27,21 @@ func (h *hooks) core() {
 		for i, r := range rows {
 			pks[i], _ = r[m.PKColumn].(int64)
 		}
+		// A page showing the users' groups reads the memberships once for
+		// both.
+		sets, onPage, err := h.e.PageM2M(ctx, tx, m, "groups")
+		if err != nil {
+			return nil, err
+		}
 		var su map[int64]bool
-		var err error
-		if members, known, ok := shownGroups(pks, objs); ok {
-			su, err = auth.SuperusersOf(ctx, tx, h.e.Registry, members, known)
+		if onPage {
+			var members []auth.Membership
+			for i, gs := range sets {
+				for _, g := range gs {
+					members = append(members, auth.Membership{User: pks[i], Group: g})
+				}
+			}
+			su, err = auth.SuperusersOf(ctx, tx, h.e.Registry, members)
 		} else {
 			su, err = auth.Superusers(ctx, tx, h.e.Registry, pks)
 		}
@@ -190,44 +201,3 @@ func ParseUserAgent(ua string) map[string]any {
 }
 
 func parseUUID(s string) (uuid.UUID, error) { return uuid.Parse(s) }
-
-// shownGroups returns the memberships and groups a user page already
-// shows, so is_superuser need not read them again: "groups" (the group
-// pks) and "groups_obj" (UserGroup objects) are filled before it, as the
-// projection runs properties in name order. ok is false when the objects
-// do not hold every user's group pks (another schema, another order); the
-// caller then reads them.
-func shownGroups(pks []int64, objs []engine.Object) (members []auth.Membership, known map[any]auth.Group, ok bool) {
-	if len(objs) != len(pks) {
-		return nil, nil, false
-	}
-	for i, o := range objs {
-		gs, ok := o["groups"].([]any)
-		if !ok {
-			return nil, nil, false
-		}
-		for _, g := range gs {
-			if _, ok := g.(string); !ok {
-				return nil, nil, false
-			}
-			members = append(members, auth.Membership{User: pks[i], Group: g})
-		}
-		nested, _ := o["groups_obj"].([]any)
-		for _, n := range nested {
-			g, _ := n.(engine.Object)
-			pk, okPK := g["pk"].(string)
-			su, okSU := g["is_superuser"].(bool)
-			parent, okParent := g["parent"]
-			if _, isText := parent.(string); parent != nil && !isText {
-				okParent = false
-			}
-			if okPK && okSU && okParent {
-				if known == nil {
-					known = map[any]auth.Group{}
-				}
-				known[pk] = auth.Group{Superuser: su, Parent: parent}
-			}
-		}
-	}
-	return members, known, true
-}
