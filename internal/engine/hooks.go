@@ -18,6 +18,60 @@ type ComputeFunc func(ctx context.Context, tx store.Tx, m *registry.Model, row s
 // When a key has both forms, the batch form is used.
 type BatchComputeFunc func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []Object) ([]any, error)
 
+// PageQuery is a computed field whose values come from one read keyed by
+// a column of the page's rows. Query gives that read; in it, match(col)
+// is the condition selecting the rows whose col holds one of the page
+// rows' RowColumn values (a list of values, or on PostgreSQL a subquery
+// of the page's own lookup). Values turns the read's result into one
+// value per row. A projection sends the reads of all such fields, and of
+// the many-to-many sets it shows, together through store.Tx.ReadMany: one
+// round trip on PostgreSQL where each field's own query took one each,
+// and a retrieve sends them with the object's own read.
+type PageQuery struct {
+	RowColumn func(m *registry.Model) string
+	Query     func(m *registry.Model, match func(col string) store.Cond) store.Query
+	Values    func(m *registry.Model, rows []store.Row, result []store.Row) ([]any, error)
+}
+
+// batch is the field's hook run on its own.
+func (pq PageQuery) batch() BatchComputeFunc {
+	return func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, _ []Object) ([]any, error) {
+		var result []store.Row
+		if keys := DistinctValues(rows, pq.RowColumn(m)); len(keys) > 0 {
+			q := pq.Query(m, func(col string) store.Cond { return store.InCond{Column: col, Values: keys} })
+			var err error
+			if result, err = tx.Select(ctx, q); err != nil {
+				return nil, err
+			}
+		}
+		return pq.Values(m, rows, result)
+	}
+}
+
+// DistinctValues returns the non-NULL values of col in rows, each once,
+// in first-seen order.
+func DistinctValues(rows []store.Row, col string) []any {
+	seen := make(map[any]bool, len(rows))
+	out := make([]any, 0, len(rows))
+	for _, r := range rows {
+		if v := r[col]; v != nil && !seen[matchKey(v)] {
+			seen[matchKey(v)] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// AddPageQuery registers a computed field in its PageQuery form under key
+// (as ComputeBatch keys go); it also serves as the key's batch hook.
+func (h *Hooks) AddPageQuery(key string, pq PageQuery) {
+	if h.PageQueries == nil {
+		h.PageQueries = map[string]PageQuery{}
+	}
+	h.PageQueries[key] = pq
+	h.ComputeBatch[key] = pq.batch()
+}
+
 // WriteFunc adjusts a row before it is written: fill server-generated
 // values, hash secrets, check cross-field rules. old is nil on create.
 type WriteFunc func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body Object) error
@@ -42,6 +96,9 @@ type Hooks struct {
 	Compute map[string]ComputeFunc
 	// ComputeBatch holds batch forms, under the same keys as Compute.
 	ComputeBatch map[string]BatchComputeFunc
+	// PageQueries holds the PageQuery forms AddPageQuery registered, under
+	// the same keys (each also has its ComputeBatch entry).
+	PageQueries map[string]PageQuery
 	// Reads names, under the same keys as Compute, the fields of the row a
 	// computed field's hook reads besides the pk (and the parent and model
 	// columns). A list then selects only the columns its schema shows;

@@ -32,6 +32,8 @@ type projStep struct {
 	prop *openapi3.Schema
 	f    *registry.Field
 	hook BatchComputeFunc
+	// pq is the hook's PageQuery form, when it has one.
+	pq *PageQuery
 	// intText: an integer column the schema declares as a string.
 	intText bool
 }
@@ -53,7 +55,9 @@ type projPlan struct {
 
 type planKey struct{ schema, model string }
 
-func (h *Hooks) count() int { return len(h.Compute) + len(h.ComputeBatch) + len(h.Reads) }
+func (h *Hooks) count() int {
+	return len(h.Compute) + len(h.ComputeBatch) + len(h.Reads) + len(h.PageQueries)
+}
 
 // projection returns the plan of schemaName for rows of m.
 func (e *Engine) projection(schemaName string, m *registry.Model) (*projPlan, error) {
@@ -100,6 +104,9 @@ func (e *Engine) newPlan(schemaName string, m *registry.Model) (*projPlan, error
 		s := projStep{name: name, prop: prop, f: f}
 		if hook, key := e.Hooks.computeKey(schemaName, m.Name, f, name); hook != nil && (f == nil || !f.Hidden) {
 			s.kind, s.hook = stepHook, hook
+			if pq, ok := e.Hooks.PageQueries[key]; ok {
+				s.pq = &pq
+			}
 			reads, declared := e.Hooks.Reads[key]
 			if !declared {
 				all = true

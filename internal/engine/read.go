@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,16 +64,26 @@ func (e *Engine) lookupCond(m *registry.Model, ep *registry.Endpoint, value stri
 	return store.Eq(col, v), true
 }
 
-// getRow loads the stored row an endpoint's lookup value designates.
-func (e *Engine) getRow(ctx context.Context, tx store.Tx, m *registry.Model, ep *registry.Endpoint, lookup string) (store.Row, error) {
+// rowQuery is the read of the stored row an endpoint's lookup value
+// designates (ok false: the value cannot designate one).
+func (e *Engine) rowQuery(ctx context.Context, m *registry.Model, ep *registry.Endpoint, lookup string) (store.Query, bool) {
 	cond, ok := e.lookupCond(m, ep, lookup)
 	if !ok {
-		return nil, notFound()
+		return store.Query{}, false
 	}
 	if sc := e.scopeOf(ctx, m); sc != nil {
 		cond = store.And(cond, sc)
 	}
-	rows, err := tx.Select(ctx, store.Query{Table: m.Table, Where: cond, Limit: 2})
+	return store.Query{Table: m.Table, Where: cond, Limit: 2}, true
+}
+
+// getRow loads the stored row an endpoint's lookup value designates.
+func (e *Engine) getRow(ctx context.Context, tx store.Tx, m *registry.Model, ep *registry.Endpoint, lookup string) (store.Row, error) {
+	q, ok := e.rowQuery(ctx, m, ep, lookup)
+	if !ok {
+		return nil, notFound()
+	}
+	rows, err := tx.Select(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("load %s %q: %w", m.Name, lookup, err)
 	}
@@ -112,13 +123,20 @@ func (e *Engine) Retrieve(ctx context.Context, ep *registry.Endpoint, lookup str
 	if err != nil {
 		return nil, err
 	}
+	q, ok := e.rowQuery(ctx, m, ep, lookup)
+	if !ok {
+		return nil, notFound()
+	}
 	var out Object
 	err = e.Store.View(ctx, func(tx store.Tx) error {
-		row, err := e.getRow(ctx, tx, m, ep, lookup)
+		row, pre, err := e.retrieveRow(ctx, tx, m, ep.Schema, q)
 		if err != nil {
-			return err
+			return fmt.Errorf("load %s %q: %w", m.Name, lookup, err)
 		}
-		objs, err := e.Project(ctx, tx, m, ep.Schema, []store.Row{row})
+		if row == nil {
+			return notFound()
+		}
+		objs, err := e.projectFetched(ctx, tx, m, ep.Schema, []store.Row{row}, 0, pre)
 		if err != nil {
 			return err
 		}
@@ -157,22 +175,23 @@ func (e *Engine) List(ctx context.Context, ep *registry.Endpoint, params url.Val
 	p := &Page{Current: page, PageSize: pageSize}
 	err = e.Store.View(ctx, func(tx store.Tx) error {
 		q := store.Query{Table: m.Table, Where: cond}
-		n, err := tx.Count(ctx, q)
+		// The count and the page are read together (one round trip on
+		// PostgreSQL); a page past the end is then found empty and
+		// answered 404 as DRF does.
+		pq := q
+		pq.OrderBy, pq.Limit, pq.Offset = order, pageSize, (page-1)*pageSize
+		// Only what the projection reads: a user's password, names and
+		// dates were decoded on every row and never shown.
+		pq.Columns = e.selectColumns(ep.Schema, m)
+		res, err := tx.ReadMany(ctx, []store.Read{{Query: q, Count: true}, {Query: pq}})
 		if err != nil {
 			return err
 		}
+		n, rows := res[0].N, res[1].Rows
 		p.Count = n
 		p.TotalPages = int(math.Max(1, math.Ceil(float64(n)/float64(pageSize))))
 		if page > p.TotalPages {
 			return &NotFoundError{Detail: "Invalid page."}
-		}
-		q.OrderBy, q.Limit, q.Offset = order, pageSize, (page-1)*pageSize
-		// Only what the projection reads: a user's password, names and
-		// dates were decoded on every row and never shown.
-		q.Columns = e.selectColumns(ep.Schema, m)
-		rows, err := tx.Select(ctx, q)
-		if err != nil {
-			return err
 		}
 		p.Results, err = e.Project(ctx, tx, m, ep.Schema, rows)
 		return err
@@ -564,6 +583,12 @@ func (e *Engine) Project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 }
 
 func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, schemaName string, rows []store.Row, depth int) ([]Object, error) {
+	return e.projectFetched(ctx, tx, m, schemaName, rows, depth, nil)
+}
+
+// projectFetched is project with what retrieveRow read ahead for rows
+// (nil: nothing).
+func (e *Engine) projectFetched(ctx context.Context, tx store.Tx, m *registry.Model, schemaName string, rows []store.Row, depth int, pre *fetched) ([]Object, error) {
 	plan, err := e.projection(schemaName, m)
 	if err != nil {
 		return nil, err
@@ -571,7 +596,11 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 	// sets holds the many-to-many values read for these rows: a schema
 	// showing both X and X_obj (User.groups, groups_obj) reads the join
 	// table once.
-	sets := m2mSets{}
+	own := pre == nil
+	if own {
+		pre = &fetched{steps: map[int][]store.Row{}, sets: m2mSets{}}
+	}
+	sets := pre.sets
 	out := make([]Object, len(rows))
 	for i := range out {
 		// Sized once: growing each object field by field was a third of
@@ -585,6 +614,11 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 	for i, r := range rows {
 		pks[i] = r[m.PKColumn]
 	}
+	if own {
+		if err := e.prefetch(ctx, tx, m, plan, rows, pks, pre, depth); err != nil {
+			return nil, err
+		}
+	}
 	// Hooks reach the page's many-to-many sets through PageM2M.
 	ctx = context.WithValue(ctx, pageKey{}, &page{m: m, pks: pks, sets: sets})
 	for si := range plan.steps {
@@ -592,7 +626,12 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 		name, prop, f := s.name, s.prop, s.f
 		switch s.kind {
 		case stepHook:
-			vals, err := s.hook(ctx, tx, m, rows, out)
+			var vals []any
+			if result, ok := pre.steps[si]; ok {
+				vals, err = s.pq.Values(m, rows, result)
+			} else {
+				vals, err = s.hook(ctx, tx, m, rows, out)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%s.%s: %w", m.Name, name, err)
 			}
@@ -633,6 +672,163 @@ func (e *Engine) project(ctx context.Context, tx store.Tx, m *registry.Model, sc
 		}
 	}
 	return out, nil
+}
+
+// keySource is what the reads prefetch sends are keyed by: the rows of
+// the page once read, or the page's own read (sub), as a subquery, when
+// they are sent with it.
+type keySource struct {
+	rows []store.Row
+	sub  *store.Query
+}
+
+// match returns the condition maker of a read keyed by the page rows'
+// rowCol (see PageQuery); ok false when no row has a value there.
+func (k keySource) match(rowCol string) (func(col string) store.Cond, bool) {
+	if k.sub != nil {
+		q := *k.sub
+		q.Columns = []string{rowCol}
+		return func(col string) store.Cond { return store.InQueryCond{Column: col, Query: q} }, true
+	}
+	keys := DistinctValues(k.rows, rowCol)
+	if len(keys) == 0 {
+		return nil, false
+	}
+	return func(col string) store.Cond { return store.InCond{Column: col, Values: keys} }, true
+}
+
+// prefetchTarget is where the result of one prefetched read goes: a
+// PageQuery hook's step, or (step -1) the set of a many-to-many field.
+type prefetchTarget struct {
+	step int
+	f    *registry.Field
+	j    M2MJoin
+}
+
+// fetched holds what was read ahead for a projection: PageQuery results
+// by step index, and the many-to-many sets.
+type fetched struct {
+	steps map[int][]store.Row
+	sets  m2mSets
+}
+
+// pageReads lists the reads the plan's steps would each send on their
+// own: those of PageQuery hooks and of the many-to-many sets the page
+// shows (as pks or nested objects) and sets does not hold yet.
+func (e *Engine) pageReads(m *registry.Model, plan *projPlan, depth int, sets m2mSets, ks keySource) ([]store.Read, []prefetchTarget) {
+	var reads []store.Read
+	var targets []prefetchTarget
+	for si := range plan.steps {
+		s := &plan.steps[si]
+		if s.kind == stepHook {
+			if s.pq == nil {
+				continue
+			}
+			if match, ok := ks.match(s.pq.RowColumn(m)); ok {
+				reads = append(reads, store.Read{Query: s.pq.Query(m, match)})
+				targets = append(targets, prefetchTarget{step: si})
+			}
+			continue
+		}
+		f := e.stepSetField(m, s, depth)
+		if f == nil || slices.ContainsFunc(targets, func(t prefetchTarget) bool { return t.f == f }) {
+			continue
+		}
+		if _, done := sets[f]; done {
+			continue
+		}
+		j, ok := e.Join(m, f)
+		if !ok {
+			continue // the step reports it
+		}
+		match, ok := ks.match(m.PKColumn)
+		if !ok {
+			continue
+		}
+		reads = append(reads, store.Read{Query: store.Query{Table: j.Table, Where: match(j.Self),
+			OrderBy: []store.Order{{Column: j.Self}, {Column: j.Other}}}})
+		targets = append(targets, prefetchTarget{step: -1, f: f, j: j})
+	}
+	return reads, targets
+}
+
+// place puts the results of pageReads' reads where the steps find them.
+func (f *fetched) place(targets []prefetchTarget, res []store.ReadResult, pks []any) {
+	for i, t := range targets {
+		if t.step >= 0 {
+			f.steps[t.step] = res[i].Rows
+			continue
+		}
+		f.sets[t.f] = m2mGroup(t.j, pks, res[i].Rows)
+	}
+}
+
+// prefetch reads together (store.Tx.ReadMany, one round trip on
+// PostgreSQL) what the plan's steps would each read on their own. With
+// fewer than two such reads it reads nothing and the steps read for
+// themselves.
+func (e *Engine) prefetch(ctx context.Context, tx store.Tx, m *registry.Model, plan *projPlan, rows []store.Row, pks []any, f *fetched, depth int) error {
+	reads, targets := e.pageReads(m, plan, depth, f.sets, keySource{rows: rows})
+	if len(reads) < 2 {
+		return nil
+	}
+	res, err := tx.ReadMany(ctx, reads)
+	if err != nil {
+		return err
+	}
+	f.place(targets, res, pks)
+	return nil
+}
+
+// retrieveRow reads the row q selects (the first, if several) with what
+// the projection of schemaName needs besides it, in one ReadMany, and
+// returns the row and those results (nil row: none matched). Only a store
+// that sends ReadMany in one round trip gains: elsewhere it reads the
+// row alone and the projection reads the rest.
+func (e *Engine) retrieveRow(ctx context.Context, tx store.Tx, m *registry.Model, schemaName string, q store.Query) (store.Row, *fetched, error) {
+	f := &fetched{steps: map[int][]store.Row{}, sets: m2mSets{}}
+	reads := []store.Read{{Query: q}}
+	var targets []prefetchTarget
+	if e.Store.Dialect() == "postgres" {
+		if plan, err := e.projection(schemaName, m); err == nil {
+			var more []store.Read
+			more, targets = e.pageReads(m, plan, 0, f.sets, keySource{sub: &q})
+			reads = append(reads, more...)
+		}
+	}
+	res, err := tx.ReadMany(ctx, reads)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(res[0].Rows) == 0 {
+		return nil, nil, nil
+	}
+	row := res[0].Rows[0]
+	f.place(targets, res[1:], []any{row[m.PKColumn]})
+	if len(targets) == 0 {
+		return row, nil, nil
+	}
+	return row, f, nil
+}
+
+// stepSetField is the many-to-many field whose set a step reads through
+// m2mSets (X, or X_obj as nested objects), or nil.
+func (e *Engine) stepSetField(m *registry.Model, s *projStep, depth int) *registry.Field {
+	switch s.kind {
+	case stepSet, stepNestedSet:
+		return s.f
+	case stepComputed:
+		base, ok := strings.CutSuffix(s.name, "_obj")
+		if !ok || depth >= 3 {
+			return nil
+		}
+		if rf, ok := m.Field(base); ok {
+			if _, isM2M := e.joinOf(m, rf); isM2M {
+				return rf
+			}
+		}
+	}
+	return nil
 }
 
 // M2MJoin describes where a many-to-many field is stored: the join table,
@@ -691,15 +887,29 @@ func (e *Engine) Join(m *registry.Model, f *registry.Field) (M2MJoin, bool) {
 
 // m2mValues returns, per source pk, the target pks of a many-to-many field.
 func (e *Engine) m2mValues(ctx context.Context, tx store.Tx, m *registry.Model, f *registry.Field, pks []any) ([][]any, error) {
-	j, ok := e.Join(m, f)
-	if !ok {
-		return nil, fmt.Errorf("%s.%s is not a many-to-many field", m.Name, f.Name)
-	}
-	rows, err := tx.Select(ctx, store.Query{Table: j.Table, Where: store.InCond{Column: j.Self, Values: pks},
-		OrderBy: []store.Order{{Column: j.Self}, {Column: j.Other}}})
+	j, q, err := e.m2mQuery(m, f, pks)
 	if err != nil {
 		return nil, err
 	}
+	rows, err := tx.Select(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return m2mGroup(j, pks, rows), nil
+}
+
+// m2mQuery is the read of m2mValues.
+func (e *Engine) m2mQuery(m *registry.Model, f *registry.Field, pks []any) (M2MJoin, store.Query, error) {
+	j, ok := e.Join(m, f)
+	if !ok {
+		return j, store.Query{}, fmt.Errorf("%s.%s is not a many-to-many field", m.Name, f.Name)
+	}
+	return j, store.Query{Table: j.Table, Where: store.InCond{Column: j.Self, Values: pks},
+		OrderBy: []store.Order{{Column: j.Self}, {Column: j.Other}}}, nil
+}
+
+// m2mGroup turns the rows of m2mQuery into m2mValues' answer.
+func m2mGroup(j M2MJoin, pks []any, rows []store.Row) [][]any {
 	by := make(map[any][]any, len(pks))
 	for _, r := range rows {
 		k := matchKey(r[j.Self])
@@ -712,7 +922,7 @@ func (e *Engine) m2mValues(ctx context.Context, tx store.Tx, m *registry.Model, 
 			out[i] = []any{}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // m2mSets remembers, for one projection, the values m2mValues read per

@@ -165,16 +165,33 @@ func (e *Engine) Create(ctx context.Context, ep *registry.Endpoint, body Object)
 	if err != nil {
 		return nil, err
 	}
+	// SQLite has one writer: whatever runs inside a write transaction
+	// holds up every other write, so the object is rendered afterwards in
+	// a read transaction. PostgreSQL writers do not queue behind each
+	// other, and rendering inside the write transaction saves the read
+	// transaction's round trips.
+	inside := e.Store.Dialect() == "postgres"
 	var row store.Row
+	var out Object
 	err = e.Store.Update(ctx, func(tx store.Tx) error {
 		var err error
 		row, err = e.createRow(ctx, tx, ep, m, body, true)
-		return err
+		if err != nil || !inside {
+			return err
+		}
+		objs, err := e.Project(ctx, tx, m, ep.Schema, []store.Row{row})
+		if err != nil {
+			return err
+		}
+		out = objs[0]
+		return nil
 	})
 	if err != nil {
 		return nil, e.translate(ep, err)
 	}
-	var out Object
+	if inside {
+		return out, nil
+	}
 	err = e.Store.View(ctx, func(tx store.Tx) error {
 		objs, err := e.Project(ctx, tx, m, ep.Schema, []store.Row{row})
 		if err != nil {

@@ -79,7 +79,7 @@ func (h *hooks) core() {
 	})
 	h.computeBatch("authentik_core.group.parent_name", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
 		parent := col(groups, "parent")
-		parents, err := byPK(ctx, tx, groups, distinct(rows, parent))
+		parents, err := byPK(ctx, tx, groups, engine.DistinctValues(rows, parent))
 		if err != nil {
 			return nil, err
 		}

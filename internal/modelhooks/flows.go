@@ -30,25 +30,12 @@ func (h *hooks) flows() {
 	})
 	// stages and policies: the flow's bindings in their order (the pk
 	// breaks ties so a page and a single object agree).
-	h.computeBatch("authentik_flows.flow.stages", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
-		target, stage := col(bindings, "target"), col(bindings, "stage")
-		by, err := grouped(ctx, tx, bindings.Table, target, stage, distinct(rows, m.PKColumn), nil,
-			[]store.Order{{Column: target}, {Column: col(bindings, "order")}, {Column: bindings.PKColumn}})
-		if err != nil {
-			return nil, err
-		}
-		return perKey(rows, m.PKColumn, by), nil
-	})
-	h.computeBatch("authentik_flows.flow.policies", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
-		target, policy := col(pbindings, "target"), col(pbindings, "policy")
-		by, err := grouped(ctx, tx, pbindings.Table, target, policy, distinct(rows, m.ParentColumn),
-			store.NullCond{Column: policy, IsNull: false},
-			[]store.Order{{Column: target}, {Column: col(pbindings, "order")}, {Column: pbindings.PKColumn}})
-		if err != nil {
-			return nil, err
-		}
-		return perKey(rows, m.ParentColumn, by), nil
-	})
+	h.orderedSet("authentik_flows.flow.stages", func(m *registry.Model) string { return m.PKColumn },
+		bindings.Table, col(bindings, "target"), col(bindings, "stage"), nil,
+		[]store.Order{{Column: col(bindings, "target")}, {Column: col(bindings, "order")}, {Column: bindings.PKColumn}})
+	h.orderedSet("authentik_flows.flow.policies", func(m *registry.Model) string { return m.ParentColumn },
+		pbindings.Table, col(pbindings, "target"), col(pbindings, "policy"), store.NullCond{Column: col(pbindings, "policy"), IsNull: false},
+		[]store.Order{{Column: col(pbindings, "target")}, {Column: col(pbindings, "order")}, {Column: pbindings.PKColumn}})
 	h.reads("authentik_flows.flow.background", "background")
 	h.reads("authentik_flows.flow.export_url", "slug")
 	h.reads("authentik_flows.flow.cache_count")

@@ -54,38 +54,26 @@ func (h *hooks) reads(key string, fields ...string) {
 	h.e.Hooks.Reads[key] = fields
 }
 
-// distinct returns the non-NULL values of col in rows, each once, in
-// first-seen order.
-func distinct(rows []store.Row, col string) []any {
-	seen := make(map[any]bool, len(rows))
-	out := make([]any, 0, len(rows))
-	for _, r := range rows {
-		if v := r[col]; v != nil && !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// grouped selects the rows of table whose keyCol is one of keys and
-// matches where, sorted by order (then the key), and returns the values
-// of valCol per key, in that order.
-func grouped(ctx context.Context, tx store.Tx, table, keyCol, valCol string, keys []any, where store.Cond, order []store.Order) (map[any][]any, error) {
-	out := map[any][]any{}
-	if len(keys) == 0 {
-		return out, nil
-	}
-	rows, err := tx.Select(ctx, store.Query{Table: table, Columns: []string{keyCol, valCol},
-		Where: store.And(store.InCond{Column: keyCol, Values: keys}, where), OrderBy: order})
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		k := r[keyCol]
-		out[k] = append(out[k], r[valCol])
-	}
-	return out, nil
+// orderedSet registers under key a computed field listing, for each row,
+// the valCol values of the rows of table whose keyCol holds the row's
+// rowCol value and that match where, in order. It is a page query: a
+// projection reads it together with the page's other reads.
+func (h *hooks) orderedSet(key string, rowCol func(m *registry.Model) string, table, keyCol, valCol string, where store.Cond, order []store.Order) {
+	h.e.Hooks.AddPageQuery(key, engine.PageQuery{
+		RowColumn: rowCol,
+		Query: func(m *registry.Model, match func(string) store.Cond) store.Query {
+			return store.Query{Table: table, Columns: []string{keyCol, valCol},
+				Where: store.And(match(keyCol), where), OrderBy: order}
+		},
+		Values: func(m *registry.Model, rows []store.Row, result []store.Row) ([]any, error) {
+			by := map[any][]any{}
+			for _, r := range result {
+				k := r[keyCol]
+				by[k] = append(by[k], r[valCol])
+			}
+			return perKey(rows, rowCol(m), by), nil
+		},
+	})
 }
 
 // byPK loads the rows of m whose pk is one of pks, keyed by pk.

@@ -126,6 +126,11 @@ type Tx interface {
 	DeleteWhere(ctx context.Context, table string, where Cond) (int64, error)
 	Select(ctx context.Context, q Query) ([]Row, error)
 	Count(ctx context.Context, q Query) (int64, error)
+	// ReadMany runs independent reads, each Select or Count, and returns
+	// their results in order: in one round trip on PostgreSQL (a
+	// pipeline), one after the other on SQLite. Errors are Select's and
+	// Count's; the first one fails the call.
+	ReadMany(ctx context.Context, reads []Read) ([]ReadResult, error)
 	// Exec runs a raw statement written for this backend's dialect (used by
 	// migrations and backend-specific features). Placeholders are "?" and
 	// are rewritten for the backend.
@@ -142,6 +147,19 @@ type Query struct {
 	Offset  int
 	// Distinct removes duplicate result rows (for single-column subqueries).
 	Distinct bool
+}
+
+// Read is one read of ReadMany: the rows of Query, or with Count the
+// number of rows Count would give for it.
+type Read struct {
+	Query Query
+	Count bool
+}
+
+// ReadResult is the answer to one Read: Rows for a select, N for a count.
+type ReadResult struct {
+	Rows []Row
+	N    int64
 }
 
 // Order sorts by a column.

@@ -25,6 +25,10 @@
 // The connections wrap stdlib's (pipeline.go): a transaction's BEGIN is
 // held back and sent in one pipeline with the transaction's first
 // statement, saving a round trip per View and Update; a transaction that
-// runs no statement sends nothing. Code reaching pgx through the driver
-// connection's Conn method finds the BEGIN sent first.
+// runs no statement sends nothing. A read transaction's COMMIT or ROLLBACK
+// is held back too and sent in front of the connection's next statement, or
+// by a timer after commitDelay (2 ms) so an unused connection does not sit
+// idle in transaction holding locks. Code reaching pgx through the driver
+// connection's Conn method finds both sent first. The driver connection
+// also implements sqldb.BatchQueryer: several reads in one pipeline.
 package postgres

@@ -3,13 +3,18 @@ package postgres
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/akgo/akgo/internal/store/sqldb"
 )
 
 // The statements dialect.Begin returns; only these are deferred.
@@ -29,6 +34,14 @@ const (
 // so sending it later, queued in front of that statement in one pipeline,
 // changes nothing the transaction sees. A transaction that runs no
 // statement at all sends neither its BEGIN nor its COMMIT/ROLLBACK.
+//
+// The COMMIT or ROLLBACK of a read-only transaction is held back the same
+// way and sent in front of the connection's next statement: it changes
+// nothing any transaction sees, so only the round trip is saved. Requests
+// that read a row or two paid a quarter to a half of their round trips
+// for it. A timer sends it by itself if the connection stays unused
+// (commitDelay). Writes' COMMIT is always sent at once: its result
+// matters.
 func pipelineBegin(c driver.Connector) driver.Connector { return &pipeConnector{c} }
 
 type pipeConnector struct{ driver.Connector }
@@ -45,13 +58,42 @@ func (c *pipeConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	return &pipeConn{sc: sc}, nil
 }
 
+// commitDelay is how long the end of a read transaction may wait for the
+// connection's next statement to travel with. Until it is sent the server
+// keeps the connection "idle in transaction": its AccessShare locks block
+// DDL from other processes and its snapshot holds back vacuum. Under load
+// the next request usually comes sooner; an idle connection pays one
+// background round trip this long after its last read.
+const commitDelay = 2 * time.Millisecond
+
+// endTimeout bounds the timer's own send of a deferred end, which has no
+// caller's context to bound it.
+const endTimeout = 5 * time.Second
+
 // pipeConn is used by one goroutine at a time (database/sql's contract for
-// driver connections). Every method that reaches the server by another way
-// than ExecContext/QueryContext sends a deferred BEGIN first.
+// driver connections), plus the timer that sends a deferred end of a read
+// transaction by itself; mu serialises the two. The timer only acts while
+// pendingEnd is set, and that is only set when no rows are open, so rows
+// read outside mu never meet it. Every method that reaches the server by
+// another way than a pipeline sends what is deferred first.
 type pipeConn struct {
 	sc *stdlib.Conn
+
+	mu sync.Mutex
 	// pending is a BEGIN accepted but not yet sent.
 	pending string
+	// open is the BEGIN sent through here that opened the transaction the
+	// server is in, "" when unknown; only a beginRead transaction may have
+	// its end deferred.
+	open string
+	// pendingEnd is the COMMIT or ROLLBACK of a read transaction accepted
+	// but not yet sent; the server still reports that transaction open.
+	pendingEnd string
+	timer      *time.Timer
+	// broken: a deferred end failed, so the server's transaction state is
+	// unknown and database/sql must discard the connection.
+	broken error
+	closed bool
 }
 
 var (
@@ -60,37 +102,106 @@ var (
 	_ driver.ConnPrepareContext = (*pipeConn)(nil)
 	_ driver.ConnBeginTx        = (*pipeConn)(nil)
 	_ driver.SessionResetter    = (*pipeConn)(nil)
+	_ driver.Validator          = (*pipeConn)(nil)
 	_ driver.Pinger             = (*pipeConn)(nil)
 	_ driver.NamedValueChecker  = (*pipeConn)(nil)
+	_ sqldb.BatchQueryer        = (*pipeConn)(nil)
 )
 
-// flush sends a deferred BEGIN on its own.
+// flush sends what is deferred on its own: the last read transaction's
+// end, then a BEGIN.
 func (c *pipeConn) flush(ctx context.Context) error {
+	if err := c.flushEnd(ctx); err != nil {
+		return err
+	}
 	if c.pending == "" {
 		return nil
 	}
 	q := c.pending
 	c.pending = ""
-	_, err := c.sc.ExecContext(ctx, q, nil)
+	if _, err := c.sc.ExecContext(ctx, q, nil); err != nil {
+		return err
+	}
+	c.open = q
+	return nil
+}
+
+// flushEnd sends a deferred end of a read transaction on its own.
+func (c *pipeConn) flushEnd(ctx context.Context) error {
+	if c.pendingEnd == "" {
+		return nil
+	}
+	q := c.pendingEnd
+	c.pendingEnd = ""
+	c.timer.Stop()
+	if _, err := c.sc.ExecContext(ctx, q, nil); err != nil {
+		return c.endFailed(err)
+	}
+	return nil
+}
+
+// endFailed: the server may still be in the read transaction whose end
+// could not be sent, so the connection must not be used again.
+func (c *pipeConn) endFailed(err error) error {
+	c.broken = err
+	if errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err) {
+		return driver.ErrBadConn
+	}
 	return err
 }
 
+// endLater is the timer's: nothing used the connection since a read
+// transaction ended, so its end goes alone.
+func (c *pipeConn) endLater() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pendingEnd == "" || c.closed || c.broken != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), endTimeout)
+	defer cancel()
+	_ = c.flushEnd(ctx)
+}
+
+// deferEnd reports whether ending the current transaction with COMMIT or
+// ROLLBACK may wait: it is a read transaction (whose end changes nothing
+// another transaction sees and cannot fail on a healthy connection) and no
+// statement of it is still running. A failed transaction ('E') ends at
+// once: pgx prepares a batch's new statements before sending it, and the
+// server refuses to prepare anything inside a failed transaction.
+func (c *pipeConn) deferEnd(ctx context.Context) bool {
+	if c.open != beginRead || c.pendingEnd != "" || ctx.Err() != nil {
+		return false
+	}
+	pc := c.sc.Conn().PgConn()
+	return pc.TxStatus() == 'T' && !pc.IsBusy() && !pc.IsClosed()
+}
+
 // Conn is stdlib's escape hatch to pgx; whoever takes it must find the
-// transaction open.
+// transaction open, and may end it or start others unseen.
 func (c *pipeConn) Conn() *pgx.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if err := c.flush(context.Background()); err != nil {
 		_ = c.sc.Close()
 	}
+	c.open = ""
 	return c.sc.Conn()
 }
 
 func (c *pipeConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return nil, driver.ErrBadConn
+	}
 	switch {
 	case len(args) == 0 && (query == beginRead || query == beginWrite) && c.pending == "":
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if c.sc.Conn().PgConn().TxStatus() != 'I' {
+		// A deferred end counts as ended: it is sent before this BEGIN.
+		if c.pendingEnd == "" && c.sc.Conn().PgConn().TxStatus() != 'I' {
 			// Let the server give its usual answer (a warning) rather
 			// than pretend.
 			return c.sc.ExecContext(ctx, query, args)
@@ -101,16 +212,28 @@ func (c *pipeConn) ExecContext(ctx context.Context, query string, args []driver.
 		// Nothing ran: there is nothing to end.
 		c.pending = ""
 		return driver.RowsAffected(0), nil
-	case c.pending == "" || len(args) == 0:
+	case len(args) == 0 && (query == "COMMIT" || query == "ROLLBACK") && c.deferEnd(ctx):
+		c.open = ""
+		c.pendingEnd = query
+		if c.timer == nil {
+			c.timer = time.AfterFunc(commitDelay, c.endLater)
+		} else {
+			c.timer.Reset(commitDelay)
+		}
+		return driver.RowsAffected(0), nil
+	case c.pending == "" && c.pendingEnd == "" || len(args) == 0:
 		// Without arguments pgx uses the simple protocol, which allows
 		// several statements in one text (migration scripts) and cannot be
 		// pipelined with BEGIN as one extended-protocol statement.
 		if err := c.flush(ctx); err != nil {
 			return nil, err
 		}
+		if query == "COMMIT" || query == "ROLLBACK" {
+			c.open = ""
+		}
 		return c.sc.ExecContext(ctx, query, args)
 	}
-	br, err := c.sendWithBegin(ctx, query, args)
+	br, err := c.sendDeferred(ctx, query, namedValues(args))
 	if err != nil {
 		return nil, err
 	}
@@ -125,10 +248,15 @@ func (c *pipeConn) ExecContext(ctx context.Context, query string, args []driver.
 }
 
 func (c *pipeConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if c.pending == "" {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return nil, driver.ErrBadConn
+	}
+	if c.pending == "" && c.pendingEnd == "" {
 		return c.sc.QueryContext(ctx, query, args)
 	}
-	br, err := c.sendWithBegin(ctx, query, args)
+	br, err := c.sendDeferred(ctx, query, namedValues(args))
 	if err != nil {
 		return nil, err
 	}
@@ -148,44 +276,160 @@ func (c *pipeConn) QueryContext(ctx context.Context, query string, args []driver
 	return &pipeRows{conn: c, rows: rows, br: br, first: true, more: more}, nil
 }
 
-// sendWithBegin sends the deferred BEGIN and query in one pipeline and
-// consumes BEGIN's result; the caller reads the query's and closes br.
-func (c *pipeConn) sendWithBegin(ctx context.Context, query string, args []driver.NamedValue) (pgx.BatchResults, error) {
-	begin := c.pending
-	c.pending = ""
+func namedValues(args []driver.NamedValue) []any {
 	vals := make([]any, len(args))
 	for i, a := range args {
 		vals[i] = a.Value
 	}
+	return vals
+}
+
+// sendDeferred sends the deferred end and BEGIN and the query in one
+// pipeline and consumes the results of the deferred statements; the
+// caller reads the query's and closes br.
+func (c *pipeConn) sendDeferred(ctx context.Context, query string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
-	b.Queue(begin)
-	b.Queue(query, vals...)
+	end, begin := c.queueDeferred(b)
+	b.Queue(query, args...)
+	return c.sendBatch(ctx, b, end, begin)
+}
+
+// queueDeferred puts what is deferred at the head of b and clears it.
+func (c *pipeConn) queueDeferred(b *pgx.Batch) (end, begin string) {
+	end, begin = c.pendingEnd, c.pending
+	if end != "" {
+		c.pendingEnd = ""
+		c.timer.Stop()
+		b.Queue(end)
+	}
+	if begin != "" {
+		c.pending = ""
+		b.Queue(begin)
+	}
+	return end, begin
+}
+
+// sendBatch sends b, whose head queueDeferred filled, and consumes the
+// results of that head.
+func (c *pipeConn) sendBatch(ctx context.Context, b *pgx.Batch, end, begin string) (pgx.BatchResults, error) {
 	br := c.sc.Conn().SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		_ = br.Close()
-		if pgconn.SafeToRetry(err) {
-			return nil, driver.ErrBadConn
+	if end != "" {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, c.endFailed(err)
 		}
-		return nil, err
+	}
+	if begin != "" {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			if pgconn.SafeToRetry(err) {
+				return nil, driver.ErrBadConn
+			}
+			return nil, err
+		}
+		c.open = begin
 	}
 	return br, nil
 }
 
+// QueryBatch sends the queries in one pipeline, behind whatever is
+// deferred, and reads every row into the values pipeRows would give.
+func (c *pipeConn) QueryBatch(ctx context.Context, queries []string, args [][]any) ([][][]driver.Value, error) {
+	if len(args) != len(queries) {
+		return nil, fmt.Errorf("postgres: %d queries with %d argument lists", len(queries), len(args))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return nil, driver.ErrBadConn
+	}
+	b := &pgx.Batch{}
+	end, begin := c.queueDeferred(b)
+	for i, q := range queries {
+		b.Queue(q, args[i]...)
+	}
+	br, err := c.sendBatch(ctx, b, end, begin)
+	if err != nil {
+		return nil, err
+	}
+	m := c.sc.Conn().TypeMap()
+	out := make([][][]driver.Value, len(queries))
+	for i := range queries {
+		rows, err := br.Query()
+		if err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+		fds := rows.FieldDescriptions()
+		funcs := make([]func([]byte) (driver.Value, error), len(fds))
+		for j, fd := range fds {
+			funcs[j] = valueFunc(m, fd)
+		}
+		var res [][]driver.Value
+		for rows.Next() {
+			raws := rows.RawValues()
+			vals := make([]driver.Value, len(raws))
+			for j, raw := range raws {
+				if raw == nil {
+					continue
+				}
+				if vals[j], err = funcs[j](raw); err != nil {
+					rows.Close()
+					_ = br.Close()
+					return nil, fmt.Errorf("convert field %d failed: %w", j, err)
+				}
+			}
+			res = append(res, vals)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+		out[i] = res
+	}
+	if err := br.Close(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *pipeConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return nil, driver.ErrBadConn
+	}
 	if err := c.flush(ctx); err != nil {
 		return nil, err
 	}
-	return c.sc.PrepareContext(ctx, query)
+	st, err := c.sc.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &pipeStmt{Stmt: st, c: c, query: query}, nil
 }
 
 func (c *pipeConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return nil, driver.ErrBadConn
+	}
 	if err := c.flush(ctx); err != nil {
 		return nil, err
 	}
+	// pgx ends this transaction itself, unseen by ExecContext.
+	c.open = ""
 	return c.sc.BeginTx(ctx, opts)
 }
 
 func (c *pipeConn) Ping(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return driver.ErrBadConn
+	}
 	if err := c.flush(ctx); err != nil {
 		return err
 	}
@@ -200,16 +444,83 @@ func (c *pipeConn) Begin() (driver.Tx, error) {
 	return c.BeginTx(context.Background(), driver.TxOptions{})
 }
 
-func (c *pipeConn) Close() error { return c.sc.Close() }
+// Close drops a deferred end: the server ends the transaction when the
+// connection goes.
+func (c *pipeConn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.pending, c.pendingEnd = "", ""
+	return c.sc.Close()
+}
 
 func (c *pipeConn) CheckNamedValue(nv *driver.NamedValue) error { return c.sc.CheckNamedValue(nv) }
 
 // ResetSession runs when database/sql hands the connection out again; a
 // BEGIN still deferred then was never sent, so forgetting it leaves the
 // connection as the server sees it: outside a transaction.
+//
+// A deferred end stays deferred, to travel with the next statement. stdlib
+// would discard the connection for the transaction the server still
+// reports open, and otherwise only checks that the connection is not
+// closed and pings it when it has been idle over a second: one with a
+// deferred end was used within commitDelay, and Open sets no session
+// reset function of stdlib's.
 func (c *pipeConn) ResetSession(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return driver.ErrBadConn
+	}
 	c.pending = ""
+	if c.pendingEnd != "" {
+		if c.sc.Conn().IsClosed() {
+			return driver.ErrBadConn
+		}
+		return nil
+	}
 	return c.sc.ResetSession(ctx)
+}
+
+// IsValid lets database/sql discard, as it takes the connection back, one
+// whose deferred end failed.
+func (c *pipeConn) IsValid() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.broken == nil && !c.closed && !c.sc.Conn().IsClosed()
+}
+
+// pipeStmt runs a prepared statement through its connection, so what is
+// deferred is sent first.
+type pipeStmt struct {
+	driver.Stmt
+	c     *pipeConn
+	query string
+}
+
+var (
+	_ driver.StmtExecContext  = (*pipeStmt)(nil)
+	_ driver.StmtQueryContext = (*pipeStmt)(nil)
+)
+
+func (s *pipeStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	return s.c.ExecContext(ctx, s.query, args)
+}
+
+func (s *pipeStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	return s.c.QueryContext(ctx, s.query, args)
+}
+
+func (s *pipeStmt) Close() error {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	if err := s.c.flushEnd(context.Background()); err != nil {
+		return err
+	}
+	return s.Stmt.Close()
 }
 
 // pipeRows is the driver.Rows of a statement sent with a BEGIN. It gives

@@ -32,6 +32,15 @@ const MaxConns = 20
 // schema, creating it if needed; the standard search_path runtime parameter
 // is honoured as well. Tests use it to isolate themselves in one database.
 func Open(ctx context.Context, rawURL string) (store.Store, error) {
+	db, err := openDB(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return sqldb.New(sqldb.Config{Dialect: dialect{}, Write: db}), nil
+}
+
+// openDB is Open's pool, before sqldb wraps it.
+func openDB(ctx context.Context, rawURL string) (*sql.DB, error) {
 	dsn, schema, err := splitSchema(rawURL)
 	if err != nil {
 		return nil, err
@@ -57,7 +66,7 @@ func Open(ctx context.Context, rawURL string) (store.Store, error) {
 			return nil, fmt.Errorf("postgres: creating schema %s: %w", schema, err)
 		}
 	}
-	return sqldb.New(sqldb.Config{Dialect: dialect{}, Write: db}), nil
+	return db, nil
 }
 
 // isDuplicateSchema: IF NOT EXISTS still races with a concurrent creator.

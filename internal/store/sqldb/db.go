@@ -28,6 +28,9 @@ type DB struct {
 	write  *sql.DB
 	read   *sql.DB
 	schema atomic.Pointer[Schema]
+	// noBatches: the driver's connections are no BatchQueryer (found at
+	// the first ReadMany), so reads go one by one without asking again.
+	noBatches atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error

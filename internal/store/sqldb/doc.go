@@ -41,7 +41,9 @@
 // builds for IN (SELECT ...). A
 // count of all rows but one value of a NOT NULL column is computed as the
 // table's count minus that value's, which SQLite answers without reading
-// the rows.
+// the rows. ReadMany hands its statements to a driver connection that is a
+// BatchQueryer (PostgreSQL's pipeline) in one round trip, and runs them
+// one by one on any other.
 //
 // Foreign keys are DEFERRABLE INITIALLY DEFERRED, so a violation surfaces
 // at COMMIT (Update returns the *store.ForeignKeyError); RESTRICT is

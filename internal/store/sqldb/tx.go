@@ -416,49 +416,54 @@ func (t *tx) Count(ctx context.Context, q store.Query) (int64, error) {
 		return 0, err
 	}
 	b := t.newBuilder()
-	if q.Distinct || q.Limit > 0 || q.Offset > 0 {
-		// The count must see the same rows Select would return.
-		q.OrderBy = nil
-		if !q.Distinct {
-			tbl, err := b.table(q.Table)
-			if err != nil {
-				return 0, err
-			}
-			q.Columns = tbl.PK
-		}
-		b.w("SELECT COUNT(*) FROM (")
-		if _, err := b.query(&q); err != nil {
-			return 0, err
-		}
-		b.w(") AS " + Quote("counted"))
-	} else {
-		tbl, err := b.table(q.Table)
-		if err != nil {
-			return 0, err
-		}
-		if c, ok := excludedValue(tbl, q.Where); ok {
-			// All rows but those holding one value of a NOT NULL column
-			// (the hidden anonymous user): the whole table's count comes
-			// from the b-tree in SQLite without reading a row, and the
-			// excluded rows from an index, where the condition as written
-			// would be checked on every row.
-			b.w("SELECT (SELECT COUNT(*) FROM " + Quote(tbl.Name) + ") - (SELECT COUNT(*) FROM " + Quote(tbl.Name) + " WHERE ")
-			if err := b.cmp(tbl, c); err != nil {
-				return 0, err
-			}
-			b.w(")")
-		} else {
-			b.w("SELECT COUNT(*) FROM " + Quote(tbl.Name))
-			if err := b.where(tbl, q.Where); err != nil {
-				return 0, err
-			}
-		}
+	if err := b.count(q); err != nil {
+		return 0, err
 	}
 	var n int64
 	if err := t.conn.QueryRowContext(ctx, b.buf.String(), b.args...).Scan(&n); err != nil {
 		return 0, t.fail(err)
 	}
 	return n, nil
+}
+
+// count renders the statement Count runs for q.
+func (b *builder) count(q store.Query) error {
+	if q.Distinct || q.Limit > 0 || q.Offset > 0 {
+		// The count must see the same rows Select would return.
+		q.OrderBy = nil
+		if !q.Distinct {
+			tbl, err := b.table(q.Table)
+			if err != nil {
+				return err
+			}
+			q.Columns = tbl.PK
+		}
+		b.w("SELECT COUNT(*) FROM (")
+		if _, err := b.query(&q); err != nil {
+			return err
+		}
+		b.w(") AS " + Quote("counted"))
+		return nil
+	}
+	tbl, err := b.table(q.Table)
+	if err != nil {
+		return err
+	}
+	if c, ok := excludedValue(tbl, q.Where); ok {
+		// All rows but those holding one value of a NOT NULL column
+		// (the hidden anonymous user): the whole table's count comes
+		// from the b-tree in SQLite without reading a row, and the
+		// excluded rows from an index, where the condition as written
+		// would be checked on every row.
+		b.w("SELECT (SELECT COUNT(*) FROM " + Quote(tbl.Name) + ") - (SELECT COUNT(*) FROM " + Quote(tbl.Name) + " WHERE ")
+		if err := b.cmp(tbl, c); err != nil {
+			return err
+		}
+		b.w(")")
+		return nil
+	}
+	b.w("SELECT COUNT(*) FROM " + Quote(tbl.Name))
+	return b.where(tbl, q.Where)
 }
 
 func (t *tx) Exec(ctx context.Context, q string, args ...any) error {

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"InsertReturning", testInsertReturning},
 		{"InsertReturningErrors", testInsertReturningErrors},
 		{"InsertMany", testInsertMany},
+		{"ReadMany", testReadMany},
 		{"Conditions", testConditions},
 		{"Ordering", testOrdering},
 		{"DistinctAndCount", testDistinctCount},

@@ -1,0 +1,14 @@
+package postgres
+
+// OpenDB opens the pool Open wraps in a store, so tests can reach its
+// driver connections.
+var OpenDB = openDB
+
+// PendingEnd is the end of a read transaction that the driver connection
+// dc holds back, "" when none.
+func PendingEnd(dc any) string {
+	c := dc.(*pipeConn)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pendingEnd
+}

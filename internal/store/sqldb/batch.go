@@ -1,0 +1,113 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+
+	"github.com/akgo/akgo/internal/store"
+)
+
+// BatchQueryer is a driver connection that can send several independent
+// queries in one round trip (PostgreSQL's pipeline). ReadMany uses it when
+// the connection offers it and runs the reads one by one otherwise.
+//
+// QueryBatch runs queries[i] with args[i] (the values sqldb's builder
+// binds, as QueryContext receives them) inside the connection's current
+// transaction and returns, per query, its rows, each as the driver values
+// the connection's QueryContext rows would give for it. An error fails
+// the whole batch.
+type BatchQueryer interface {
+	QueryBatch(ctx context.Context, queries []string, args [][]any) ([][][]driver.Value, error)
+}
+
+// ReadMany runs the reads in one round trip when the connection is a
+// BatchQueryer and one after the other otherwise; the results are those
+// Select and Count would give.
+func (t *tx) ReadMany(ctx context.Context, reads []store.Read) ([]store.ReadResult, error) {
+	out := make([]store.ReadResult, len(reads))
+	if len(reads) < 2 || t.s.noBatches.Load() {
+		for i, r := range reads {
+			var err error
+			if r.Count {
+				out[i].N, err = t.Count(ctx, r.Query)
+			} else {
+				out[i].Rows, err = t.Select(ctx, r.Query)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	if err := t.begin(false); err != nil {
+		return nil, err
+	}
+	queries := make([]string, len(reads))
+	args := make([][]any, len(reads))
+	cols := make([][]*store.Column, len(reads))
+	for i := range reads {
+		b := t.newBuilder()
+		var err error
+		if reads[i].Count {
+			err = b.count(reads[i].Query)
+		} else {
+			cols[i], err = b.query(&reads[i].Query)
+		}
+		if err != nil {
+			return nil, err
+		}
+		queries[i], args[i] = b.buf.String(), b.args
+	}
+	var results [][][]driver.Value
+	err := t.conn.Raw(func(dc any) error {
+		bq, ok := dc.(BatchQueryer)
+		if !ok {
+			return errNoBatch
+		}
+		var err error
+		results, err = bq.QueryBatch(ctx, queries, args)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, errNoBatch) {
+			// A connection that cannot batch after all: one by one.
+			t.s.noBatches.Store(true)
+			return t.ReadMany(ctx, reads)
+		}
+		return nil, t.fail(err)
+	}
+	if len(results) != len(reads) {
+		return nil, t.fail(fmt.Errorf("store: batch of %d reads returned %d results", len(reads), len(results)))
+	}
+	for i, r := range reads {
+		if r.Count {
+			if len(results[i]) != 1 || len(results[i][0]) != 1 {
+				return nil, t.fail(fmt.Errorf("store: count of %s returned no single value", r.Query.Table))
+			}
+			n, ok := results[i][0][0].(int64)
+			if !ok {
+				return nil, t.fail(fmt.Errorf("store: count of %s returned %T", r.Query.Table, results[i][0][0]))
+			}
+			out[i].N = n
+			continue
+		}
+		rows := make([]store.Row, len(results[i]))
+		raw := make([]any, len(cols[i]))
+		for j, vals := range results[i] {
+			for k, v := range vals {
+				raw[k] = v
+			}
+			row, err := decodeRow(r.Query.Table, cols[i], raw)
+			if err != nil {
+				return nil, err
+			}
+			rows[j] = row
+		}
+		out[i].Rows = rows
+	}
+	return out, nil
+}
+
+var errNoBatch = errors.New("connection cannot batch")

@@ -1,0 +1,153 @@
+package storetest
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/akgo/akgo/internal/store"
+)
+
+// testReadMany checks that ReadMany answers exactly what Select and Count
+// answer one by one (PostgreSQL sends the reads in one pipeline, with its
+// own decoding path), inside the transaction that runs it, and that a
+// failing read fails the call.
+func testReadMany(t *testing.T, open Opener) {
+	s := migrated(t, open)
+	seed(t, s)
+	insert(t, s, "kinds", store.Row{"t": "x", "i": 1, "f": 2.5, "b": true, "u": alice, "ts": t0,
+		"j": map[string]any{"a": []any{1.0, "b"}}, "by": []byte{0, 1, 255}})
+	insert(t, s, "kinds", store.Row{})
+
+	all := []store.Read{
+		{Query: store.Query{Table: "items", OrderBy: []store.Order{{Column: "id"}}}},
+		{Query: store.Query{Table: "items"}, Count: true},
+		{Query: store.Query{Table: "kinds", OrderBy: []store.Order{{Column: "id"}}}},
+		{Query: store.Query{Table: "items", Where: store.InCond{Column: "id", Values: intRange(2, 9)}, OrderBy: []store.Order{{Column: "rank", Desc: true}, {Column: "id"}}, Limit: 2, Offset: 1}},
+		{Query: store.Query{Table: "items", Columns: []string{"owner"}, Distinct: true}, Count: true},
+		{Query: store.Query{Table: "items", Where: store.Eq("name", "nobody")}},
+		{Query: store.Query{Table: "items", Where: store.NotCond{Cond: store.Eq("name", "Alpha")}}, Count: true},
+		{Query: store.Query{Table: "accounts", Columns: []string{"username"}, OrderBy: []store.Order{{Column: "username"}}}},
+	}
+	// want is what the reads give one by one.
+	want := func(t *testing.T, tx store.Tx, reads []store.Read) []store.ReadResult {
+		t.Helper()
+		out := make([]store.ReadResult, len(reads))
+		for i, r := range reads {
+			var err error
+			if r.Count {
+				out[i].N, err = tx.Count(t.Context(), r.Query)
+			} else {
+				out[i].Rows, err = tx.Select(t.Context(), r.Query)
+			}
+			if err != nil {
+				t.Fatalf("read %d one by one: %v", i, err)
+			}
+		}
+		return out
+	}
+	same := func(t *testing.T, got, want []store.ReadResult) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%d results, want %d", len(got), len(want))
+		}
+		for i := range want {
+			if got[i].N != want[i].N || len(got[i].Rows) != len(want[i].Rows) {
+				t.Fatalf("result %d: %d rows / n=%d, want %d rows / n=%d", i, len(got[i].Rows), got[i].N, len(want[i].Rows), want[i].N)
+			}
+			for j := range want[i].Rows {
+				if len(got[i].Rows[j]) != len(want[i].Rows[j]) {
+					t.Fatalf("result %d row %d: columns %v, want %v", i, j, got[i].Rows[j], want[i].Rows[j])
+				}
+				checkRow(t, got[i].Rows[j], want[i].Rows[j])
+			}
+		}
+	}
+
+	tests := []struct {
+		name  string
+		reads []store.Read
+		// write runs first in a write transaction, whose reads must see it.
+		write func(tx store.Tx) error
+	}{
+		{name: "nothing", reads: nil},
+		{name: "one read", reads: all[:1]},
+		{name: "selects and counts of every column type", reads: all},
+		{name: "a transaction's own uncommitted rows", reads: all[:3], write: func(tx store.Tx) error {
+			_, err := tx.Insert(t.Context(), "items", store.Row{"name": "uncommitted"})
+			return err
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			run := s.View
+			if tc.write != nil {
+				run = s.Update
+			}
+			errRollback := errors.New("roll back")
+			err := run(t.Context(), func(tx store.Tx) error {
+				if tc.write != nil {
+					if err := tc.write(tx); err != nil {
+						return err
+					}
+				}
+				exp := want(t, tx, tc.reads)
+				got, err := tx.ReadMany(t.Context(), tc.reads)
+				if err != nil {
+					return err
+				}
+				same(t, got, exp)
+				// Twice: the second batch runs on a connection that
+				// already ran one.
+				again, err := tx.ReadMany(t.Context(), tc.reads)
+				if err != nil {
+					return err
+				}
+				same(t, again, exp)
+				if tc.write != nil {
+					return errRollback
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errRollback) {
+				t.Fatal(err)
+			}
+		})
+	}
+
+	t.Run("first read of a transaction and after a batch", func(t *testing.T) {
+		for range 3 {
+			var got []store.ReadResult
+			if err := s.View(t.Context(), func(tx store.Tx) error {
+				var err error
+				got, err = tx.ReadMany(t.Context(), all[:2])
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if got[1].N != 6 || len(got[0].Rows) != 6 {
+				t.Fatalf("got %d rows and count %d, want 6 and 6", len(got[0].Rows), got[1].N)
+			}
+		}
+	})
+
+	t.Run("a failing read fails the call and changes nothing", func(t *testing.T) {
+		bad := []store.Read{all[0], {Query: store.Query{Table: "no_such_table"}}}
+		err := s.Update(t.Context(), func(tx store.Tx) error {
+			if _, err := tx.Insert(t.Context(), "items", store.Row{"name": "lost"}); err != nil {
+				return err
+			}
+			_, err := tx.ReadMany(t.Context(), bad)
+			return err
+		})
+		if err == nil {
+			t.Fatal("ReadMany of an unknown table succeeded")
+		}
+		if n := count(t, s, store.Query{Table: "items", Where: store.Eq("name", "lost")}); n != 0 {
+			t.Fatalf("%d rows of the failed transaction stored", n)
+		}
+		if rows := selectRows(t, s, all[0].Query); !reflect.DeepEqual(ids(rows), []int64{1, 2, 3, 4, 5, 6}) {
+			t.Fatalf("after the failure: ids %v", ids(rows))
+		}
+	})
+}
