@@ -674,6 +674,11 @@ func (e *Engine) projectFetched(ctx context.Context, tx store.Tx, m *registry.Mo
 	return out, nil
 }
 
+// pipelines reports whether the store sends ReadMany's reads in one round
+// trip (PostgreSQL). Elsewhere (SQLite, in process) reading ahead saves
+// nothing and costs allocations, so each step reads for itself.
+func (e *Engine) pipelines() bool { return e.Store.Dialect() == "postgres" }
+
 // keySource is what the reads prefetch sends are keyed by: the rows of
 // the page once read, or the page's own read (sub), as a subquery, when
 // they are sent with it.
@@ -768,6 +773,9 @@ func (f *fetched) place(targets []prefetchTarget, res []store.ReadResult, pks []
 // fewer than two such reads it reads nothing and the steps read for
 // themselves.
 func (e *Engine) prefetch(ctx context.Context, tx store.Tx, m *registry.Model, plan *projPlan, rows []store.Row, pks []any, f *fetched, depth int) error {
+	if !e.pipelines() {
+		return nil
+	}
 	reads, targets := e.pageReads(m, plan, depth, f.sets, keySource{rows: rows})
 	if len(reads) < 2 {
 		return nil
@@ -786,15 +794,20 @@ func (e *Engine) prefetch(ctx context.Context, tx store.Tx, m *registry.Model, p
 // that sends ReadMany in one round trip gains: elsewhere it reads the
 // row alone and the projection reads the rest.
 func (e *Engine) retrieveRow(ctx context.Context, tx store.Tx, m *registry.Model, schemaName string, q store.Query) (store.Row, *fetched, error) {
+	if !e.pipelines() {
+		rows, err := tx.Select(ctx, q)
+		if err != nil || len(rows) == 0 {
+			return nil, nil, err
+		}
+		return rows[0], nil, nil
+	}
 	f := &fetched{steps: map[int][]store.Row{}, sets: m2mSets{}}
 	reads := []store.Read{{Query: q}}
 	var targets []prefetchTarget
-	if e.Store.Dialect() == "postgres" {
-		if plan, err := e.projection(schemaName, m); err == nil {
-			var more []store.Read
-			more, targets = e.pageReads(m, plan, 0, f.sets, keySource{sub: &q})
-			reads = append(reads, more...)
-		}
+	if plan, err := e.projection(schemaName, m); err == nil {
+		var more []store.Read
+		more, targets = e.pageReads(m, plan, 0, f.sets, keySource{sub: &q})
+		reads = append(reads, more...)
 	}
 	res, err := tx.ReadMany(ctx, reads)
 	if err != nil {

@@ -94,6 +94,52 @@ type pipeConn struct {
 	// unknown and database/sql must discard the connection.
 	broken error
 	closed bool
+	// decoders holds the column decoders of the statements this
+	// connection read rows of, by statement text (see decodersFor).
+	decoders map[string]*decoders
+}
+
+// decoders are the value functions of one statement's result columns,
+// with the column types and formats they were planned for.
+type decoders struct {
+	oids    []uint32
+	formats []int16
+	funcs   []func([]byte) (driver.Value, error)
+}
+
+// maxDecoders bounds the statements whose decoders a connection keeps;
+// akserver's statement shapes are far fewer.
+const maxDecoders = 1024
+
+// decodersFor returns the value functions of a result's columns. Planning
+// them (pgtype's PlanScan per column) on every read was a twentieth of a
+// retrieve's CPU in this process; the same statement text gives the same
+// columns, which is checked, so they are kept per connection. Used by one
+// goroutine at a time, like the connection.
+func (c *pipeConn) decodersFor(query string, fds []pgconn.FieldDescription) []func([]byte) (driver.Value, error) {
+	if d, ok := c.decoders[query]; ok && len(d.oids) == len(fds) {
+		same := true
+		for i, fd := range fds {
+			if d.oids[i] != fd.DataTypeOID || d.formats[i] != fd.Format {
+				same = false
+				break
+			}
+		}
+		if same {
+			return d.funcs
+		}
+	}
+	m := c.sc.Conn().TypeMap()
+	d := &decoders{oids: make([]uint32, len(fds)), formats: make([]int16, len(fds)),
+		funcs: make([]func([]byte) (driver.Value, error), len(fds))}
+	for i, fd := range fds {
+		d.oids[i], d.formats[i], d.funcs[i] = fd.DataTypeOID, fd.Format, valueFunc(m, fd)
+	}
+	if c.decoders == nil || len(c.decoders) >= maxDecoders {
+		c.decoders = map[string]*decoders{}
+	}
+	c.decoders[query] = d
+	return d.funcs
 }
 
 var (
@@ -273,7 +319,7 @@ func (c *pipeConn) QueryContext(ctx context.Context, query string, args []driver
 		_ = br.Close()
 		return nil, err
 	}
-	return &pipeRows{conn: c, rows: rows, br: br, first: true, more: more}, nil
+	return &pipeRows{conn: c, query: query, rows: rows, br: br, first: true, more: more}, nil
 }
 
 func namedValues(args []driver.NamedValue) []any {
@@ -352,7 +398,6 @@ func (c *pipeConn) QueryBatch(ctx context.Context, queries []string, args [][]an
 	if err != nil {
 		return nil, err
 	}
-	m := c.sc.Conn().TypeMap()
 	out := make([][][]driver.Value, len(queries))
 	for i := range queries {
 		rows, err := br.Query()
@@ -360,11 +405,7 @@ func (c *pipeConn) QueryBatch(ctx context.Context, queries []string, args [][]an
 			_ = br.Close()
 			return nil, err
 		}
-		fds := rows.FieldDescriptions()
-		funcs := make([]func([]byte) (driver.Value, error), len(fds))
-		for j, fd := range fds {
-			funcs[j] = valueFunc(m, fd)
-		}
+		funcs := c.decodersFor(queries[i], rows.FieldDescriptions())
 		var res [][]driver.Value
 		for rows.Next() {
 			raws := rows.RawValues()
@@ -531,6 +572,7 @@ type pipeRows struct {
 	conn  *pipeConn
 	rows  pgx.Rows
 	br    pgx.BatchResults
+	query string
 	funcs []func([]byte) (driver.Value, error)
 	cols  []string
 	// first: more holds the result of the Next already called.
@@ -559,12 +601,7 @@ func (r *pipeRows) Close() error {
 
 func (r *pipeRows) Next(dest []driver.Value) error {
 	if r.funcs == nil {
-		m := r.conn.sc.Conn().TypeMap()
-		fds := r.rows.FieldDescriptions()
-		r.funcs = make([]func([]byte) (driver.Value, error), len(fds))
-		for i, fd := range fds {
-			r.funcs[i] = valueFunc(m, fd)
-		}
+		r.funcs = r.conn.decodersFor(r.query, r.rows.FieldDescriptions())
 	}
 	more := r.more
 	if r.first {

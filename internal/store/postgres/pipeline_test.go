@@ -550,3 +550,86 @@ func TestQueryBatchError(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodersFollowColumnType: a connection keeps the column decoders of
+// the statements it read, by statement text; after the column's type
+// changes, the same text must decode by the new type on both read paths
+// (a batch, and a statement sent with its BEGIN).
+func TestDecodersFollowColumnType(t *testing.T) {
+	_, db, _ := openPiped(t)
+	ctx := t.Context()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const q = "SELECT v FROM decoded"
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE decoded (v bigint); INSERT INTO decoded VALUES (42)"); err != nil {
+		t.Fatal(err)
+	}
+	// read runs q in a read transaction, retrying once: pgx answers the
+	// first use of a statement whose result type changed with an error
+	// and prepares it again.
+	paths := []struct {
+		name string
+		read func() (driver.Value, error)
+	}{
+		{"batch", func() (driver.Value, error) {
+			var got [][][]driver.Value
+			err := conn.Raw(func(dc any) error {
+				var err error
+				got, err = dc.(sqldb.BatchQueryer).QueryBatch(ctx, []string{q, q}, [][]any{nil, nil})
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			return got[1][0][0], nil
+		}},
+		{"with its BEGIN", func() (driver.Value, error) {
+			var v any
+			// An argument makes pgx use the extended protocol, which is
+			// what travels with a deferred BEGIN.
+			err := conn.QueryRowContext(ctx, q+" WHERE $1::int = 1", 1).Scan(&v)
+			return v, err
+		}},
+	}
+	read := func(t *testing.T, path func() (driver.Value, error)) driver.Value {
+		t.Helper()
+		for attempt := 0; ; attempt++ {
+			if _, err := conn.ExecContext(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+				t.Fatal(err)
+			}
+			v, err := path()
+			end := "COMMIT"
+			if err != nil {
+				end = "ROLLBACK"
+			}
+			if _, eerr := conn.ExecContext(ctx, end); eerr != nil {
+				t.Fatal(eerr)
+			}
+			if err == nil {
+				return v
+			}
+			if attempt > 0 {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, p := range paths {
+		t.Run(p.name, func(t *testing.T) {
+			if _, err := conn.ExecContext(ctx, "ALTER TABLE decoded ALTER COLUMN v TYPE bigint USING 42"); err != nil {
+				t.Fatal(err)
+			}
+			if v := read(t, p.read); v != int64(42) {
+				t.Fatalf("bigint column read as %#v", v)
+			}
+			if _, err := conn.ExecContext(ctx, "ALTER TABLE decoded ALTER COLUMN v TYPE text USING 'forty-two'"); err != nil {
+				t.Fatal(err)
+			}
+			if v := read(t, p.read); v != "forty-two" {
+				t.Fatalf("after the change to text, read %#v", v)
+			}
+		})
+	}
+}
