@@ -592,7 +592,11 @@ func (e *Engine) checkRelations(ctx context.Context, tx store.Tx, m *registry.Mo
 }
 
 func (e *Engine) checkRelationsUnique(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, m2m map[string][]any, oldPK any, unique bool) error {
-	verr := &ValidationError{}
+	// Every check is one read, and they are independent: they go together
+	// (one round trip on PostgreSQL, where a blueprint's objects paid one
+	// per reference and unique set).
+	var reads []store.Read
+	var checks []func(store.ReadResult, *ValidationError)
 	for i := range m.Fields {
 		f := &m.Fields[i]
 		if f.Ref == "" || !f.Stored() {
@@ -603,13 +607,12 @@ func (e *Engine) checkRelationsUnique(ctx context.Context, tx store.Tx, m *regis
 			continue
 		}
 		target, _ := e.Registry.Model(f.Ref)
-		n, err := tx.Count(ctx, store.Query{Table: target.Table, Where: store.Eq(target.PKColumn, v)})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			verr.Add(f.Name, fmt.Sprintf("Invalid pk \"%v\" - object does not exist.", v))
-		}
+		reads = append(reads, store.Read{Count: true, Query: store.Query{Table: target.Table, Where: store.Eq(target.PKColumn, v)}})
+		checks = append(checks, func(r store.ReadResult, verr *ValidationError) {
+			if r.N == 0 {
+				verr.Add(f.Name, fmt.Sprintf("Invalid pk \"%v\" - object does not exist.", v))
+			}
+		})
 	}
 	for name, vals := range m2m {
 		if len(vals) == 0 {
@@ -617,19 +620,18 @@ func (e *Engine) checkRelationsUnique(ctx context.Context, tx store.Tx, m *regis
 		}
 		f, _ := m.Field(name)
 		target, _ := e.Registry.Model(f.M2M)
-		rows, err := tx.Select(ctx, store.Query{Table: target.Table, Columns: []string{target.PKColumn}, Where: store.InCond{Column: target.PKColumn, Values: vals}})
-		if err != nil {
-			return err
-		}
-		have := map[string]bool{}
-		for _, r := range rows {
-			have[fmt.Sprint(r[target.PKColumn])] = true
-		}
-		for _, v := range vals {
-			if !have[fmt.Sprint(v)] {
-				verr.Add(name, fmt.Sprintf("Invalid pk \"%v\" - object does not exist.", v))
+		reads = append(reads, store.Read{Query: store.Query{Table: target.Table, Columns: []string{target.PKColumn}, Where: store.InCond{Column: target.PKColumn, Values: vals}}})
+		checks = append(checks, func(r store.ReadResult, verr *ValidationError) {
+			have := map[string]bool{}
+			for _, row := range r.Rows {
+				have[fmt.Sprint(row[target.PKColumn])] = true
 			}
-		}
+			for _, v := range vals {
+				if !have[fmt.Sprint(v)] {
+					verr.Add(name, fmt.Sprintf("Invalid pk \"%v\" - object does not exist.", v))
+				}
+			}
+		})
 	}
 	var sets [][]string
 	var conds store.OrCond
@@ -656,35 +658,46 @@ func (e *Engine) checkRelationsUnique(ctx context.Context, tx store.Tx, m *regis
 		}
 		sets, conds = append(sets, set), append(conds, cond)
 	}
-	if err := e.checkUnique(ctx, tx, m, sets, conds, verr); err != nil {
-		return err
+	// Several unique sets are tested with one count, since conflicts are
+	// rare (a user has two: username and uuid); only when it finds one
+	// are they counted one by one, so the error names the sets.
+	conflict := false
+	switch len(conds) {
+	case 0:
+	case 1:
+		reads = append(reads, store.Read{Count: true, Query: store.Query{Table: m.Table, Where: conds[0]}})
+		checks = append(checks, func(r store.ReadResult, verr *ValidationError) {
+			if r.N > 0 {
+				addUnique(verr, m, sets[0])
+			}
+		})
+	default:
+		reads = append(reads, store.Read{Count: true, Query: store.Query{Table: m.Table, Where: conds}})
+		checks = append(checks, func(r store.ReadResult, _ *ValidationError) { conflict = r.N > 0 })
 	}
-	if !verr.Empty() {
-		return verr
-	}
-	return nil
-}
-
-// checkUnique reports the unique sets (conds[i] matches a row holding
-// sets[i]'s values) some other row already holds. Several sets are tested
-// with one query, since conflicts are rare (a user has two: username and
-// uuid); only when it finds one are they counted one by one, so the
-// error names the sets as before.
-func (e *Engine) checkUnique(ctx context.Context, tx store.Tx, m *registry.Model, sets [][]string, conds store.OrCond, verr *ValidationError) error {
-	if len(conds) > 1 {
-		n, err := tx.Count(ctx, store.Query{Table: m.Table, Where: conds})
-		if err != nil || n == 0 {
-			return err
-		}
-	}
-	for i, cond := range conds {
-		n, err := tx.Count(ctx, store.Query{Table: m.Table, Where: cond})
+	verr := &ValidationError{}
+	if len(reads) > 0 {
+		res, err := tx.ReadMany(ctx, reads)
 		if err != nil {
 			return err
 		}
-		if n > 0 {
-			addUnique(verr, m, sets[i])
+		for i, check := range checks {
+			check(res[i], verr)
 		}
+	}
+	if conflict {
+		for i, cond := range conds {
+			n, err := tx.Count(ctx, store.Query{Table: m.Table, Where: cond})
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				addUnique(verr, m, sets[i])
+			}
+		}
+	}
+	if !verr.Empty() {
+		return verr
 	}
 	return nil
 }
