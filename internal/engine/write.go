@@ -284,7 +284,7 @@ func (e *Engine) createRow(ctx context.Context, tx store.Tx, ep *registry.Endpoi
 	// would see: setting the many-to-many sets below only writes join
 	// rows and rows of other objects (checkRelations made sure they
 	// exist, so none is this new one).
-	stored, err := e.insertWithAncestors(ctx, tx, m, row, true)
+	stored, err := e.insertWithAncestors(ctx, tx, m, row, true, ownTx)
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +446,7 @@ func (e *Engine) InsertTx(ctx context.Context, tx store.Tx, m *registry.Model, f
 			return nil, err
 		}
 	}
-	if _, err := e.insertWithAncestors(ctx, tx, m, row, false); err != nil {
+	if _, err := e.insertWithAncestors(ctx, tx, m, row, false, false); err != nil {
 		return nil, err
 	}
 	return row, nil
@@ -456,7 +456,11 @@ func (e *Engine) InsertTx(ctx context.Context, tx store.Tx, m *registry.Model, f
 // itself, sharing or linking primary keys as each level declares. With
 // returning, it returns the row of m's own table as the database stored
 // it (defaults, generated key, normalised values), as Select reads it.
-func (e *Engine) insertWithAncestors(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, returning bool) (store.Row, error) {
+// With later, ancestor rows whose key is known go through InsertLater:
+// for a transaction whose only caller reports any error as the request's
+// (Create's own), where an error showing at the next statement changes
+// nothing.
+func (e *Engine) insertWithAncestors(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, returning, later bool) (store.Row, error) {
 	chain := []*registry.Model{m}
 	for _, a := range m.Ancestors {
 		am, ok := e.Registry.Model(a)
@@ -507,6 +511,14 @@ func (e *Engine) insertWithAncestors(ctx context.Context, tx store.Tx, m *regist
 				r[cm.PKColumn] = stored[cm.PKColumn]
 			}
 			return stored, nil
+		}
+		if later && i > 0 && pks[i] != nil {
+			// Nothing to wait for: on PostgreSQL the ancestor's INSERT
+			// travels with the next one, which reports its error.
+			if err := tx.InsertLater(ctx, cm.Table, r); err != nil {
+				return nil, fmt.Errorf("insert %s: %w", cm.Name, err)
+			}
+			continue
 		}
 		id, err := tx.Insert(ctx, cm.Table, r)
 		if err != nil {

@@ -137,7 +137,9 @@ func (r *Recorder) RecordTxID(ctx context.Context, tx store.Tx, action, app stri
 		d.add(r, ctx, id)
 		return id, nil
 	}
-	if _, err := tx.Insert(ctx, em.Table, row); err != nil {
+	// The event's INSERT waits for nothing: on PostgreSQL it travels with
+	// the transaction's next statement or its COMMIT.
+	if err := tx.InsertLater(ctx, em.Table, row); err != nil {
 		return "", fmt.Errorf("record event %s: %w", action, err)
 	}
 	for _, observe := range r.Observers {

@@ -248,19 +248,6 @@ func (s *schema) loadUser(ctx context.Context, tx store.Tx, pk int64) (*User, er
 	return &User{PK: id, Username: str(r[col(m, "username")]), Email: str(r[col(m, "email")]), Name: str(r[col(m, "name")])}, nil
 }
 
-func (s *schema) loadRules(ctx context.Context, tx store.Tx) ([]Rule, error) {
-	m := s.rule
-	rows, err := tx.Select(ctx, store.Query{Table: m.Table, OrderBy: []store.Order{{Column: col(m, "name")}}})
-	if err != nil {
-		return nil, fmt.Errorf("load notification rules: %w", err)
-	}
-	out := make([]Rule, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, s.rule1(r))
-	}
-	return out, nil
-}
-
 func (s *schema) rule1(r store.Row) Rule {
 	m := s.rule
 	return Rule{PK: str(r[m.PKColumn]), Name: str(r[col(m, "name")]), Severity: str(r[col(m, "severity")]), Group: str(r[col(m, "group")])}

@@ -113,27 +113,41 @@ type memberKey struct {
 	group string
 }
 
-// loadRuleSet reads the rules and their bindings; with no rule it reads
-// nothing more.
+// loadRuleSet reads the rules with their bindings, then every policy
+// bound to them, in two ReadMany calls (two round trips on PostgreSQL,
+// where one batch of events paid a dozen: two per bound policy). With no
+// rule it reads nothing more.
 func (s *schema) loadRuleSet(ctx context.Context, tx store.Tx) (*ruleSet, error) {
-	rules, err := s.loadRules(ctx, tx)
-	if err != nil || len(rules) == 0 {
-		return &ruleSet{}, err
+	rm, m := s.rule, s.binding
+	res, err := tx.ReadMany(ctx, []store.Read{
+		{Query: store.Query{Table: rm.Table, OrderBy: []store.Order{{Column: col(rm, "name")}}}},
+		{Query: store.Query{Table: m.Table,
+			Where:   store.InQueryCond{Column: col(m, "target"), Query: store.Query{Table: rm.Table, Columns: []string{rm.PKColumn}}},
+			OrderBy: []store.Order{{Column: col(m, "order")}, {Column: m.PKColumn}}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load notification rules and their bindings: %w", err)
+	}
+	if len(res[0].Rows) == 0 {
+		return &ruleSet{}, nil
+	}
+	rules := make([]Rule, 0, len(res[0].Rows))
+	for _, r := range res[0].Rows {
+		rules = append(rules, s.rule1(r))
 	}
 	rs := &ruleSet{rules: rules, bindings: map[string][]binding{}, loopPolicies: map[string]bool{},
 		users: map[int64]*User{}, policies: map[string]policyRow{}, members: map[memberKey]bool{},
 		transports: map[string][]string{}, groupUsers: map[string][]int64{}, transport: map[string]*Transport{}}
-	targets := make([]any, len(rules))
-	for i, r := range rules {
-		targets[i] = r.PK
+	isRule := make(map[string]bool, len(rules))
+	for _, r := range rules {
+		isRule[r.PK] = true
 	}
-	m := s.binding
-	rows, err := tx.Select(ctx, store.Query{Table: m.Table, Where: store.InCond{Column: col(m, "target"), Values: targets},
-		OrderBy: []store.Order{{Column: col(m, "order")}, {Column: m.PKColumn}}})
-	if err != nil {
-		return nil, fmt.Errorf("load bindings of notification rules: %w", err)
-	}
-	for _, r := range rows {
+	var bound []any
+	for _, r := range res[1].Rows {
+		target := str(r[col(m, "target")])
+		if !isRule[target] {
+			continue // both reads see one snapshot: cannot happen
+		}
 		b := binding{policy: str(r[col(m, "policy")]), group: str(r[col(m, "group")])}
 		if id, err := uuid.Parse(b.policy); err == nil {
 			rs.loopPolicies[id.String()] = true
@@ -144,10 +158,55 @@ func (s *schema) loadRuleSet(ctx context.Context, tx store.Tx) (*ruleSet, error)
 		b.user, _ = r[col(m, "user")].(int64)
 		b.negate, _ = r[col(m, "negate")].(bool)
 		b.failure, _ = r[col(m, "failure_result")].(bool)
-		target := str(r[col(m, "target")])
 		rs.bindings[target] = append(rs.bindings[target], b)
+		if b.policy != "" {
+			bound = append(bound, b.policy)
+		}
+	}
+	if err := s.loadPolicies(ctx, tx, rs, bound); err != nil {
+		return nil, err
 	}
 	return rs, nil
+}
+
+// loadPolicies reads the bound policies (their model) and the event
+// matchers among them (their criteria) together into rs.policies, as
+// loadPolicy would one by one: a policy missing from the table stays
+// out, and policyPasses finds it absent.
+func (s *schema) loadPolicies(ctx context.Context, tx store.Tx, rs *ruleSet, pks []any) error {
+	if len(pks) == 0 {
+		return nil
+	}
+	pm, mm := s.policy, s.matcher
+	res, err := tx.ReadMany(ctx, []store.Read{
+		{Query: store.Query{Table: pm.Table, Where: store.InCond{Column: pm.PKColumn, Values: pks}}},
+		{Query: store.Query{Table: mm.Table, Where: store.InCond{Column: mm.PKColumn, Values: pks}}},
+	})
+	if err != nil {
+		return fmt.Errorf("load the policies of notification rules: %w", err)
+	}
+	matchers := make(map[string]store.Row, len(res[1].Rows))
+	for _, r := range res[1].Rows {
+		matchers[str(r[mm.PKColumn])] = r
+	}
+	for _, r := range res[0].Rows {
+		pk := str(r[pm.PKColumn])
+		p := policyRow{exists: true, model: str(r[engine.ModelColumn])}
+		if p.model == mm.Name {
+			if mr, ok := matchers[pk]; ok {
+				p.matcher = s.matcher1(mr)
+			} else {
+				p.err = fmt.Errorf("event matcher policy %s has no row of its own", pk)
+			}
+		}
+		rs.policies[pk] = p
+	}
+	for _, pk := range pks {
+		if _, ok := rs.policies[str(pk)]; !ok {
+			rs.policies[str(pk)] = policyRow{}
+		}
+	}
+	return nil
 }
 
 // visibleEvents reports which of the jobs' events are visible (committed).
@@ -277,10 +336,15 @@ func (s *schema) loadPolicy(ctx context.Context, tx store.Tx, pk string) (policy
 		p.err = fmt.Errorf("event matcher policy %s has no row of its own", pk)
 		return p, nil
 	}
-	r := rows[0]
-	p.matcher = MatcherPolicy{Action: str(r[col(mm, "action")]), ClientIP: str(r[col(mm, "client_ip")]),
-		App: str(r[col(mm, "app")]), Model: str(r[col(mm, "model")])}
+	p.matcher = s.matcher1(rows[0])
 	return p, nil
+}
+
+// matcher1 is an event matcher policy's criteria from its row.
+func (s *schema) matcher1(r store.Row) MatcherPolicy {
+	mm := s.matcher
+	return MatcherPolicy{Action: str(r[col(mm, "action")]), ClientIP: str(r[col(mm, "client_ip")]),
+		App: str(r[col(mm, "app")]), Model: str(r[col(mm, "model")])}
 }
 
 // isMember reports whether the user is in the group or in one of its

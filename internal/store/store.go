@@ -114,6 +114,13 @@ type Tx interface {
 	// same statement, so a caller that needs the row saves a query. Errors
 	// are Insert's.
 	InsertReturning(ctx context.Context, table string, row Row) (Row, error)
+	// InsertLater is Insert for a row whose generated key is not needed.
+	// On PostgreSQL the INSERT waits to travel with the transaction's next
+	// statement or its COMMIT, in one round trip, and its error (a
+	// *UniqueError, a *ForeignKeyError, ...) is returned by that
+	// statement, which then fails too; elsewhere it runs at once. Every
+	// statement after the call sees the row.
+	InsertLater(ctx context.Context, table string, row Row) error
 	// InsertMany adds rows that all give the same columns, several per
 	// statement (one round trip for many rows on PostgreSQL), for bulk
 	// writes that need no generated keys back. Errors are Insert's.

@@ -280,3 +280,38 @@ func TestRolledBackEventIsNotDelivered(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestBurstOfWrites: the events of concurrent writes observed within one
+// poll interval are matched together; every one of them is still
+// notified exactly once, and the events of one rolled-back write never.
+func TestBurstOfWrites(t *testing.T) {
+	for _, backend := range apitest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			h := start(t, backend, nil)
+			admin := adminPK(t, h)
+			local := create(t, h, "/events/transports/", map[string]any{"name": "local", "mode": "local"})
+			rule(t, h, "apps", adminsGroup(t, h), []string{local}, appPolicy(t, h, "apps", nil))
+			idle(t, h)
+			const writes = 24
+			done := make(chan struct{}, writes)
+			for i := range writes {
+				go func() {
+					defer func() { done <- struct{}{} }()
+					slug := "burst-" + strconv.Itoa(i)
+					status := http.StatusCreated
+					if i == 0 {
+						slug, status = "not a slug", http.StatusBadRequest // nothing written, nothing notified
+					}
+					h.Do(http.MethodPost, "/core/applications/", map[string]any{"name": slug, "slug": slug}).Expect(t, status)
+				}()
+			}
+			for range writes {
+				<-done
+			}
+			idle(t, h)
+			if n := count(t, h, "authentik_events.notification", store.Eq("user", admin)); n != writes-1 {
+				t.Fatalf("%d notifications for %d created applications", n, writes-1)
+			}
+		})
+	}
+}

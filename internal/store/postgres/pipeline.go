@@ -94,9 +94,33 @@ type pipeConn struct {
 	// unknown and database/sql must discard the connection.
 	broken error
 	closed bool
+	// queued are statements of the open transaction held back by
+	// DeferExec, to go out in order with its next statement.
+	queued []queuedExec
 	// decoders holds the column decoders of the statements this
 	// connection read rows of, by statement text (see decodersFor).
 	decoders map[string]*decoders
+}
+
+// queuedExec is a statement DeferExec held back.
+type queuedExec struct {
+	query string
+	args  []any
+}
+
+// DeferExec holds a statement of the open (write) transaction back: it
+// goes out with the transaction's next statement, or its COMMIT, in the
+// same pipeline and ahead of it, and an error of it is that statement's.
+// A ROLLBACK drops it. An INSERT whose answer nobody waits for then costs
+// no round trip of its own.
+func (c *pipeConn) DeferExec(query string, args []any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.broken != nil {
+		return driver.ErrBadConn
+	}
+	c.queued = append(c.queued, queuedExec{query, args})
+	return nil
 }
 
 // decoders are the value functions of one statement's result columns,
@@ -152,6 +176,7 @@ var (
 	_ driver.Pinger             = (*pipeConn)(nil)
 	_ driver.NamedValueChecker  = (*pipeConn)(nil)
 	_ sqldb.BatchQueryer        = (*pipeConn)(nil)
+	_ sqldb.ExecDeferrer        = (*pipeConn)(nil)
 )
 
 // flush sends what is deferred on its own: the last read transaction's
@@ -160,16 +185,24 @@ func (c *pipeConn) flush(ctx context.Context) error {
 	if err := c.flushEnd(ctx); err != nil {
 		return err
 	}
-	if c.pending == "" {
+	if c.pending != "" {
+		q := c.pending
+		c.pending = ""
+		if _, err := c.sc.ExecContext(ctx, q, nil); err != nil {
+			return err
+		}
+		c.open = q
+	}
+	if len(c.queued) == 0 {
 		return nil
 	}
-	q := c.pending
-	c.pending = ""
-	if _, err := c.sc.ExecContext(ctx, q, nil); err != nil {
+	b := &pgx.Batch{}
+	n := c.queueHeld(b)
+	br, err := c.sendBatch(ctx, b, "", "", n)
+	if err != nil {
 		return err
 	}
-	c.open = q
-	return nil
+	return br.Close()
 }
 
 // flushEnd sends a deferred end of a read transaction on its own.
@@ -254,9 +287,34 @@ func (c *pipeConn) ExecContext(ctx context.Context, query string, args []driver.
 		}
 		c.pending = query
 		return driver.RowsAffected(0), nil
-	case len(args) == 0 && (query == "COMMIT" || query == "ROLLBACK") && c.pending != "":
+	case len(args) == 0 && query == "ROLLBACK" && len(c.queued) > 0:
+		// What was held back is rolled back unsent.
+		c.queued = nil
+		if c.pending != "" {
+			c.pending = ""
+			return driver.RowsAffected(0), nil
+		}
+		c.open = ""
+		return c.sc.ExecContext(ctx, query, args)
+	case len(args) == 0 && (query == "COMMIT" || query == "ROLLBACK") && c.pending != "" && len(c.queued) == 0:
 		// Nothing ran: there is nothing to end.
 		c.pending = ""
+		return driver.RowsAffected(0), nil
+	case len(args) == 0 && query == "COMMIT" && len(c.queued) > 0:
+		// The held-back statements and the COMMIT in one round trip: the
+		// first failure fails the COMMIT too, which reports it.
+		c.open = ""
+		br, err := c.sendDeferred(ctx, query, nil)
+		if err != nil {
+			return nil, err
+		}
+		_, err = br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, err
+		}
 		return driver.RowsAffected(0), nil
 	case len(args) == 0 && (query == "COMMIT" || query == "ROLLBACK") && c.deferEnd(ctx):
 		c.open = ""
@@ -267,7 +325,7 @@ func (c *pipeConn) ExecContext(ctx context.Context, query string, args []driver.
 			c.timer.Reset(commitDelay)
 		}
 		return driver.RowsAffected(0), nil
-	case c.pending == "" && c.pendingEnd == "" || len(args) == 0:
+	case c.pending == "" && c.pendingEnd == "" && len(c.queued) == 0 || len(args) == 0:
 		// Without arguments pgx uses the simple protocol, which allows
 		// several statements in one text (migration scripts) and cannot be
 		// pipelined with BEGIN as one extended-protocol statement.
@@ -299,7 +357,7 @@ func (c *pipeConn) QueryContext(ctx context.Context, query string, args []driver
 	if c.broken != nil {
 		return nil, driver.ErrBadConn
 	}
-	if c.pending == "" && c.pendingEnd == "" {
+	if c.pending == "" && c.pendingEnd == "" && len(c.queued) == 0 {
 		return c.sc.QueryContext(ctx, query, args)
 	}
 	br, err := c.sendDeferred(ctx, query, namedValues(args))
@@ -335,13 +393,14 @@ func namedValues(args []driver.NamedValue) []any {
 // caller reads the query's and closes br.
 func (c *pipeConn) sendDeferred(ctx context.Context, query string, args []any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
-	end, begin := c.queueDeferred(b)
+	end, begin, n := c.queueDeferred(b)
 	b.Queue(query, args...)
-	return c.sendBatch(ctx, b, end, begin)
+	return c.sendBatch(ctx, b, end, begin, n)
 }
 
-// queueDeferred puts what is deferred at the head of b and clears it.
-func (c *pipeConn) queueDeferred(b *pgx.Batch) (end, begin string) {
+// queueDeferred puts what is deferred at the head of b and clears it:
+// a read transaction's end, a BEGIN, and n held-back statements.
+func (c *pipeConn) queueDeferred(b *pgx.Batch) (end, begin string, n int) {
 	end, begin = c.pendingEnd, c.pending
 	if end != "" {
 		c.pendingEnd = ""
@@ -352,12 +411,22 @@ func (c *pipeConn) queueDeferred(b *pgx.Batch) (end, begin string) {
 		c.pending = ""
 		b.Queue(begin)
 	}
-	return end, begin
+	return end, begin, c.queueHeld(b)
+}
+
+// queueHeld puts the held-back statements into b and clears them.
+func (c *pipeConn) queueHeld(b *pgx.Batch) int {
+	n := len(c.queued)
+	for _, q := range c.queued {
+		b.Queue(q.query, q.args...)
+	}
+	c.queued = nil
+	return n
 }
 
 // sendBatch sends b, whose head queueDeferred filled, and consumes the
 // results of that head.
-func (c *pipeConn) sendBatch(ctx context.Context, b *pgx.Batch, end, begin string) (pgx.BatchResults, error) {
+func (c *pipeConn) sendBatch(ctx context.Context, b *pgx.Batch, end, begin string, held int) (pgx.BatchResults, error) {
 	br := c.sc.Conn().SendBatch(ctx, b)
 	if end != "" {
 		if _, err := br.Exec(); err != nil {
@@ -375,6 +444,12 @@ func (c *pipeConn) sendBatch(ctx context.Context, b *pgx.Batch, end, begin strin
 		}
 		c.open = begin
 	}
+	for range held {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+	}
 	return br, nil
 }
 
@@ -390,11 +465,11 @@ func (c *pipeConn) QueryBatch(ctx context.Context, queries []string, args [][]an
 		return nil, driver.ErrBadConn
 	}
 	b := &pgx.Batch{}
-	end, begin := c.queueDeferred(b)
+	end, begin, held := c.queueDeferred(b)
 	for i, q := range queries {
 		b.Queue(q, args[i]...)
 	}
-	br, err := c.sendBatch(ctx, b, end, begin)
+	br, err := c.sendBatch(ctx, b, end, begin, held)
 	if err != nil {
 		return nil, err
 	}
@@ -494,7 +569,7 @@ func (c *pipeConn) Close() error {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
-	c.pending, c.pendingEnd = "", ""
+	c.pending, c.pendingEnd, c.queued = "", "", nil
 	return c.sc.Close()
 }
 
@@ -516,7 +591,9 @@ func (c *pipeConn) ResetSession(ctx context.Context) error {
 	if c.broken != nil {
 		return driver.ErrBadConn
 	}
-	c.pending = ""
+	// Held-back statements belong to a transaction that ended without
+	// COMMIT or ROLLBACK reaching here; they must never run in another.
+	c.pending, c.queued = "", nil
 	if c.pendingEnd != "" {
 		if c.sc.Conn().IsClosed() {
 			return driver.ErrBadConn

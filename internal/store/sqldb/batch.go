@@ -111,3 +111,28 @@ func (t *tx) ReadMany(ctx context.Context, reads []store.Read) ([]store.ReadResu
 }
 
 var errNoBatch = errors.New("connection cannot batch")
+
+// ExecDeferrer is a driver connection that can hold a statement back and
+// send it in one round trip with the next statement it is given (or the
+// transaction's COMMIT), in order, reporting its error as that
+// statement's (PostgreSQL's pipeline). A ROLLBACK drops what is held.
+type ExecDeferrer interface {
+	DeferExec(query string, args []any) error
+}
+
+// deferExec hands an INSERT to the connection when it is an ExecDeferrer
+// (deferred false: it is not, and the caller runs the statement).
+func (t *tx) deferExec(query string, args []any) (deferred bool, err error) {
+	err = t.conn.Raw(func(dc any) error {
+		d, ok := dc.(ExecDeferrer)
+		if !ok {
+			return nil
+		}
+		deferred = true
+		return d.DeferExec(query, args)
+	})
+	if err == nil && !deferred {
+		t.s.noDefer.Store(true)
+	}
+	return deferred, err
+}

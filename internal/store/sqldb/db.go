@@ -31,6 +31,9 @@ type DB struct {
 	// noBatches: the driver's connections are no BatchQueryer (found at
 	// the first ReadMany), so reads go one by one without asking again.
 	noBatches atomic.Bool
+	// noDefer: the connections are no ExecDeferrer, so InsertLater runs
+	// its INSERT at once without asking again.
+	noDefer atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error

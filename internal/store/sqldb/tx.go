@@ -64,19 +64,26 @@ func (t *tx) newBuilder() *builder {
 }
 
 func (t *tx) Insert(ctx context.Context, table string, row store.Row) (int64, error) {
-	id, _, err := t.insert(ctx, table, row, false)
+	id, _, err := t.insert(ctx, table, row, false, false)
 	return id, err
 }
 
 func (t *tx) InsertReturning(ctx context.Context, table string, row store.Row) (store.Row, error) {
-	_, stored, err := t.insert(ctx, table, row, true)
+	_, stored, err := t.insert(ctx, table, row, true, false)
 	return stored, err
+}
+
+func (t *tx) InsertLater(ctx context.Context, table string, row store.Row) error {
+	_, _, err := t.insert(ctx, table, row, false, true)
+	return err
 }
 
 // insert renders and runs one INSERT. With returning, the statement's
 // RETURNING clause lists every column and the row is decoded as Select
-// decodes it; otherwise only a generated key is returned.
-func (t *tx) insert(ctx context.Context, table string, row store.Row, returning bool) (int64, store.Row, error) {
+// decodes it; otherwise only a generated key is returned. With later, an
+// INSERT that returns nothing is handed to a connection that can defer
+// it (ExecDeferrer) instead of being run.
+func (t *tx) insert(ctx context.Context, table string, row store.Row, returning, later bool) (int64, store.Row, error) {
 	if err := t.begin(true); err != nil {
 		return 0, nil, err
 	}
@@ -153,6 +160,15 @@ func (t *tx) insert(ctx context.Context, table string, row store.Row, returning 
 			return 0, nil, t.fail(err)
 		}
 	default:
+		if later && !t.s.noDefer.Load() {
+			deferred, err := t.deferExec(b.buf.String(), b.args)
+			if err != nil {
+				return 0, nil, t.fail(err)
+			}
+			if deferred {
+				return 0, nil, nil
+			}
+		}
 		if _, err := t.conn.ExecContext(ctx, b.buf.String(), b.args...); err != nil {
 			return 0, nil, t.fail(err)
 		}

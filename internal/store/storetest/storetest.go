@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"InsertReturningErrors", testInsertReturningErrors},
 		{"InsertMany", testInsertMany},
 		{"ReadMany", testReadMany},
+		{"InsertLater", testInsertLater},
 		{"Conditions", testConditions},
 		{"Ordering", testOrdering},
 		{"DistinctAndCount", testDistinctCount},
