@@ -212,6 +212,16 @@ func TestReadEndDeferred(t *testing.T) {
 		return got, err
 	}
 	errFn := errors.New("fn failed")
+	// setText writes row 2's text in a write transaction.
+	setText := func(t *testing.T, want string) {
+		t.Helper()
+		if err := s.Update(ctx, func(tx store.Tx) error {
+			_, err := tx.UpdateWhere(ctx, "piped", store.Eq("id", int64(2)), store.Row{"text": want})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name string
 		// after runs right after a View that read the row, and returns
@@ -221,12 +231,7 @@ func TestReadEndDeferred(t *testing.T) {
 		{"view then view", func(t *testing.T, i int) string { return "" }},
 		{"view then update", func(t *testing.T, i int) string {
 			want := fmt.Sprintf("v%d", i)
-			if err := s.Update(ctx, func(tx store.Tx) error {
-				_, err := tx.UpdateWhere(ctx, "piped", store.Eq("id", int64(2)), store.Row{"text": want})
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
+			setText(t, want)
 			return want
 		}},
 		{"failed view then update", func(t *testing.T, i int) string {
@@ -239,12 +244,7 @@ func TestReadEndDeferred(t *testing.T) {
 				t.Fatalf("view: %v, want %v", err, errFn)
 			}
 			want := fmt.Sprintf("f%d", i)
-			if err := s.Update(ctx, func(tx store.Tx) error {
-				_, err := tx.UpdateWhere(ctx, "piped", store.Eq("id", int64(2)), store.Row{"text": want})
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
+			setText(t, want)
 			return want
 		}},
 	}
