@@ -598,7 +598,7 @@ func (e *Engine) projectFetched(ctx context.Context, tx store.Tx, m *registry.Mo
 	// table once.
 	own := pre == nil
 	if own {
-		pre = &fetched{steps: map[int][]store.Row{}, sets: m2mSets{}}
+		pre = &fetched{sets: m2mSets{}}
 	}
 	sets := pre.sets
 	out := make([]Object, len(rows))
@@ -675,8 +675,10 @@ func (e *Engine) projectFetched(ctx context.Context, tx store.Tx, m *registry.Mo
 }
 
 // pipelines reports whether the store sends ReadMany's reads in one round
-// trip (PostgreSQL). Elsewhere (SQLite, in process) reading ahead saves
-// nothing and costs allocations, so each step reads for itself.
+// trip and lets writers run side by side (PostgreSQL). Elsewhere (SQLite,
+// in process, one writer) reading ahead saves nothing and costs
+// allocations, so each step reads for itself, and work inside a write
+// transaction holds up every other write.
 func (e *Engine) pipelines() bool { return e.Store.Dialect() == "postgres" }
 
 // keySource is what the reads prefetch sends are keyed by: the rows of
@@ -711,7 +713,7 @@ type prefetchTarget struct {
 }
 
 // fetched holds what was read ahead for a projection: PageQuery results
-// by step index, and the many-to-many sets.
+// by step index (nil until one is read), and the many-to-many sets.
 type fetched struct {
 	steps map[int][]store.Row
 	sets  m2mSets
@@ -761,6 +763,9 @@ func (e *Engine) pageReads(m *registry.Model, plan *projPlan, depth int, sets m2
 func (f *fetched) place(targets []prefetchTarget, res []store.ReadResult, pks []any) {
 	for i, t := range targets {
 		if t.step >= 0 {
+			if f.steps == nil {
+				f.steps = map[int][]store.Row{}
+			}
 			f.steps[t.step] = res[i].Rows
 			continue
 		}
@@ -801,7 +806,7 @@ func (e *Engine) retrieveRow(ctx context.Context, tx store.Tx, m *registry.Model
 		}
 		return rows[0], nil, nil
 	}
-	f := &fetched{steps: map[int][]store.Row{}, sets: m2mSets{}}
+	f := &fetched{sets: m2mSets{}}
 	reads := []store.Read{{Query: q}}
 	var targets []prefetchTarget
 	if plan, err := e.projection(schemaName, m); err == nil {

@@ -165,12 +165,12 @@ func (e *Engine) Create(ctx context.Context, ep *registry.Endpoint, body Object)
 	if err != nil {
 		return nil, err
 	}
-	// SQLite has one writer: whatever runs inside a write transaction
+	// With one writer (SQLite) whatever runs inside a write transaction
 	// holds up every other write, so the object is rendered afterwards in
 	// a read transaction. PostgreSQL writers do not queue behind each
 	// other, and rendering inside the write transaction saves the read
 	// transaction's round trips.
-	inside := e.Store.Dialect() == "postgres"
+	inside := e.pipelines()
 	var row store.Row
 	var out Object
 	err = e.Store.Update(ctx, func(tx store.Tx) error {

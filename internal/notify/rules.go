@@ -170,9 +170,10 @@ func (s *schema) loadRuleSet(ctx context.Context, tx store.Tx) (*ruleSet, error)
 }
 
 // loadPolicies reads the bound policies (their model) and the event
-// matchers among them (their criteria) together into rs.policies, as
-// loadPolicy would one by one: a policy missing from the table stays
-// out, and policyPasses finds it absent.
+// matchers among them (their criteria) together into rs.policies. Only
+// query failures are errors; a policy missing from the table stays out
+// (policyPasses finds it absent), and a matcher without its own row is
+// recorded, failing each binding that uses it.
 func (s *schema) loadPolicies(ctx context.Context, tx store.Tx, rs *ruleSet, pks []any) error {
 	if len(pks) == 0 {
 		return nil
@@ -200,11 +201,6 @@ func (s *schema) loadPolicies(ctx context.Context, tx store.Tx, rs *ruleSet, pks
 			}
 		}
 		rs.policies[pk] = p
-	}
-	for _, pk := range pks {
-		if _, ok := rs.policies[str(pk)]; !ok {
-			rs.policies[str(pk)] = policyRow{}
-		}
 	}
 	return nil
 }
@@ -265,7 +261,7 @@ func (d *Dispatcher) ruleMatches(ctx context.Context, tx store.Tx, rs *ruleSet, 
 func (d *Dispatcher) bindingPasses(ctx context.Context, tx store.Tx, rs *ruleSet, b binding, ev *Event, user *User) (bool, error) {
 	switch {
 	case b.policy != "":
-		return d.policyPasses(ctx, tx, rs, b.policy, ev, user)
+		return d.policyPasses(ctx, rs, b.policy, ev, user)
 	case b.group != "":
 		if user == nil {
 			return false, nil
@@ -285,15 +281,10 @@ func (d *Dispatcher) bindingPasses(ctx context.Context, tx store.Tx, rs *ruleSet
 	return false, nil
 }
 
-func (d *Dispatcher) policyPasses(ctx context.Context, tx store.Tx, rs *ruleSet, pk string, ev *Event, user *User) (bool, error) {
-	p, ok := rs.policies[pk]
-	if !ok {
-		var err error
-		if p, err = d.s.loadPolicy(ctx, tx, pk); err != nil {
-			return false, err
-		}
-		rs.policies[pk] = p
-	}
+// policyPasses decides a bound policy; loadRuleSet read every one
+// (a policy missing there is gone and does not pass).
+func (d *Dispatcher) policyPasses(ctx context.Context, rs *ruleSet, pk string, ev *Event, user *User) (bool, error) {
+	p := rs.policies[pk]
 	if !p.exists {
 		return false, nil
 	}
@@ -309,35 +300,6 @@ func (d *Dispatcher) policyPasses(ctx context.Context, tx store.Tx, rs *ruleSet,
 	}
 	pass, _ := p.matcher.Match(ev)
 	return pass, nil
-}
-
-// loadPolicy reads a bound policy's model and, for an event matcher, its
-// criteria. Only query failures are errors; a matcher without its own
-// row is recorded in the result, failing each binding that uses it.
-func (s *schema) loadPolicy(ctx context.Context, tx store.Tx, pk string) (policyRow, error) {
-	pm := s.policy
-	rows, err := tx.Select(ctx, store.Query{Table: pm.Table, Where: store.Eq(pm.PKColumn, pk), Limit: 1})
-	if err != nil {
-		return policyRow{}, fmt.Errorf("load policy %s: %w", pk, err)
-	}
-	if len(rows) == 0 {
-		return policyRow{}, nil
-	}
-	p := policyRow{exists: true, model: str(rows[0][engine.ModelColumn])}
-	if p.model != s.matcher.Name {
-		return p, nil
-	}
-	mm := s.matcher
-	rows, err = tx.Select(ctx, store.Query{Table: mm.Table, Where: store.Eq(mm.PKColumn, pk), Limit: 1})
-	if err != nil {
-		return policyRow{}, fmt.Errorf("load event matcher policy %s: %w", pk, err)
-	}
-	if len(rows) == 0 {
-		p.err = fmt.Errorf("event matcher policy %s has no row of its own", pk)
-		return p, nil
-	}
-	p.matcher = s.matcher1(rows[0])
-	return p, nil
 }
 
 // matcher1 is an event matcher policy's criteria from its row.

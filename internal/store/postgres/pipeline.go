@@ -485,15 +485,10 @@ func (c *pipeConn) QueryBatch(ctx context.Context, queries []string, args [][]an
 		for rows.Next() {
 			raws := rows.RawValues()
 			vals := make([]driver.Value, len(raws))
-			for j, raw := range raws {
-				if raw == nil {
-					continue
-				}
-				if vals[j], err = funcs[j](raw); err != nil {
-					rows.Close()
-					_ = br.Close()
-					return nil, fmt.Errorf("convert field %d failed: %w", j, err)
-				}
+			if err := decodeInto(vals, funcs, raws); err != nil {
+				rows.Close()
+				_ = br.Close()
+				return nil, err
 			}
 			res = append(res, vals)
 		}
@@ -510,13 +505,20 @@ func (c *pipeConn) QueryBatch(ctx context.Context, queries []string, args [][]an
 	return out, nil
 }
 
+// flushUsable is the start of the methods that reach the server outside
+// a pipeline: a broken connection refuses, and what is deferred goes
+// first. c.mu is held.
+func (c *pipeConn) flushUsable(ctx context.Context) error {
+	if c.broken != nil {
+		return driver.ErrBadConn
+	}
+	return c.flush(ctx)
+}
+
 func (c *pipeConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.broken != nil {
-		return nil, driver.ErrBadConn
-	}
-	if err := c.flush(ctx); err != nil {
+	if err := c.flushUsable(ctx); err != nil {
 		return nil, err
 	}
 	st, err := c.sc.PrepareContext(ctx, query)
@@ -529,10 +531,7 @@ func (c *pipeConn) PrepareContext(ctx context.Context, query string) (driver.Stm
 func (c *pipeConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.broken != nil {
-		return nil, driver.ErrBadConn
-	}
-	if err := c.flush(ctx); err != nil {
+	if err := c.flushUsable(ctx); err != nil {
 		return nil, err
 	}
 	// pgx ends this transaction itself, unseen by ExecContext.
@@ -543,10 +542,7 @@ func (c *pipeConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 func (c *pipeConn) Ping(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.broken != nil {
-		return driver.ErrBadConn
-	}
-	if err := c.flush(ctx); err != nil {
+	if err := c.flushUsable(ctx); err != nil {
 		return err
 	}
 	return c.sc.Ping(ctx)
@@ -692,12 +688,17 @@ func (r *pipeRows) Next(dest []driver.Value) error {
 		}
 		return io.EOF
 	}
-	for i, raw := range r.rows.RawValues() {
+	return decodeInto(dest, r.funcs, r.rows.RawValues())
+}
+
+// decodeInto decodes one row's raw column values into dest (NULL: nil).
+func decodeInto(dest []driver.Value, funcs []func([]byte) (driver.Value, error), raws [][]byte) error {
+	for i, raw := range raws {
 		if raw == nil {
 			dest[i] = nil
 			continue
 		}
-		v, err := r.funcs[i](raw)
+		v, err := funcs[i](raw)
 		if err != nil {
 			return fmt.Errorf("convert field %d failed: %w", i, err)
 		}

@@ -194,6 +194,20 @@ func openPiped(t *testing.T) (store.Store, *sql.DB, string) {
 	return s, db, schema
 }
 
+// pipedConn is one connection of openPiped's single-connection pool,
+// released when the test ends.
+func pipedConn(t *testing.T) (context.Context, *sql.Conn) {
+	t.Helper()
+	_, db, _ := openPiped(t)
+	ctx := t.Context()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return ctx, conn
+}
+
 // TestReadEndDeferred: the COMMIT or ROLLBACK of a read goes out with the
 // connection's next statement; whatever runs next must see the state it
 // would have seen with the end sent at once.
@@ -398,8 +412,7 @@ func scanAll(t *testing.T, rows *sql.Rows) [][]driver.Value {
 // TestQueryBatch: a batch gives the values QueryContext gives, whether it
 // carries the transaction's BEGIN (and the last read's COMMIT) or not.
 func TestQueryBatch(t *testing.T) {
-	_, db, _ := openPiped(t)
-	ctx := t.Context()
+	ctx, conn := pipedConn(t)
 	queries := []string{
 		pipedCols + " ORDER BY id",
 		"SELECT COUNT(*) FROM piped",
@@ -409,11 +422,6 @@ func TestQueryBatch(t *testing.T) {
 	}
 	args := [][]any{nil, nil, {int64(1)}, {[]int64{1, 2}}, nil}
 
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	var want [][][]driver.Value
 	if _, err := conn.ExecContext(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
 		t.Fatal(err)
@@ -484,13 +492,7 @@ func TestQueryBatch(t *testing.T) {
 // TestQueryBatchError: a failing query fails the batch; the transaction
 // rolls back as a whole and the connection serves the next one.
 func TestQueryBatchError(t *testing.T) {
-	_, db, _ := openPiped(t)
-	ctx := t.Context()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	ctx, conn := pipedConn(t)
 	count := func() int64 {
 		t.Helper()
 		var n int64
@@ -556,13 +558,7 @@ func TestQueryBatchError(t *testing.T) {
 // changes, the same text must decode by the new type on both read paths
 // (a batch, and a statement sent with its BEGIN).
 func TestDecodersFollowColumnType(t *testing.T) {
-	_, db, _ := openPiped(t)
-	ctx := t.Context()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	ctx, conn := pipedConn(t)
 	const q = "SELECT v FROM decoded"
 	if _, err := conn.ExecContext(ctx, "CREATE TABLE decoded (v bigint); INSERT INTO decoded VALUES (42)"); err != nil {
 		t.Fatal(err)

@@ -73,6 +73,21 @@ func selectCols(t *store.Table, names []string) ([]*store.Column, error) {
 }
 
 // query renders a SELECT and returns the descriptors of its result columns.
+// columns writes the quoted names of cols; all says they are every
+// column of t, whose list the schema keeps ready.
+func (b *builder) columns(t *store.Table, cols []*store.Column, all bool) {
+	if list, ok := b.sch.allColumns[t.Name]; ok && all {
+		b.w(list)
+		return
+	}
+	for i, c := range cols {
+		if i > 0 {
+			b.w(", ")
+		}
+		b.w(Quote(c.Name))
+	}
+}
+
 func (b *builder) query(q *store.Query) ([]*store.Column, error) {
 	t, err := b.table(q.Table)
 	if err != nil {
@@ -86,16 +101,7 @@ func (b *builder) query(q *store.Query) ([]*store.Column, error) {
 	if q.Distinct {
 		b.w("DISTINCT ")
 	}
-	if all, ok := b.sch.allColumns[t.Name]; ok && len(q.Columns) == 0 {
-		b.w(all)
-	} else {
-		for i, c := range cols {
-			if i > 0 {
-				b.w(", ")
-			}
-			b.w(Quote(c.Name))
-		}
-	}
+	b.columns(t, cols, len(q.Columns) == 0)
 	src, inCol, rest, err := b.inJoin(t, q)
 	if err != nil {
 		return nil, err

@@ -130,16 +130,7 @@ func (t *tx) insert(ctx context.Context, table string, row store.Row, returning,
 	case returning:
 		all, _ := selectCols(tbl, nil) // every column: cannot fail
 		b.w(" RETURNING ")
-		if list, ok := t.sch.allColumns[tbl.Name]; ok {
-			b.w(list)
-		} else {
-			for i, c := range all {
-				if i > 0 {
-					b.w(", ")
-				}
-				b.w(Quote(c.Name))
-			}
-		}
+		b.columns(tbl, all, true)
 		raw := make([]any, len(all))
 		ptrs := make([]any, len(all))
 		for i := range raw {
