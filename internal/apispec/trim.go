@@ -1,8 +1,9 @@
 package apispec
 
 import (
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -43,7 +44,9 @@ func trim(doc *openapi3.T) {
 		c.Parameters, c.Headers, c.RequestBodies, c.Responses = nil, nil, nil, nil
 		c.Examples, c.Links, c.Callbacks = nil, nil, nil
 		t := trimmer{seen: map[*openapi3.Schema]bool{}, leaves: map[leafKey][]*openapi3.Schema{}}
-		for _, name := range componentNames(c.Schemas) {
+		// Sorted, so which copy of equal leaves is kept does not depend
+		// on map order.
+		for _, name := range slices.Sorted(maps.Keys(c.Schemas)) {
 			ref := c.Schemas[name]
 			if ref == nil || ref.Value == nil {
 				continue
@@ -56,17 +59,6 @@ func trim(doc *openapi3.T) {
 			t.below(s)
 		}
 	}
-}
-
-// componentNames returns the names sorted, so which copy of equal leaves
-// is kept does not depend on map order.
-func componentNames(m openapi3.Schemas) []string {
-	names := make([]string, 0, len(m))
-	for name := range m {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 type trimmer struct {

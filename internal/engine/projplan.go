@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -88,13 +89,8 @@ func (e *Engine) newPlan(schemaName string, m *registry.Model) (*projPlan, error
 		need[m.ParentColumn] = true
 	}
 	all := false
-	names := make([]string, 0, len(sch.Properties))
-	for name := range sch.Properties {
-		names = append(names, name)
-	}
 	// A fixed order; the hooks never depended on one (map order was random).
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(sch.Properties)) {
 		pref := sch.Properties[name]
 		prop := pref.Value
 		if prop.WriteOnly {
