@@ -98,6 +98,15 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction (or snapshot).
 	View(ctx context.Context, fn func(Tx) error) error
+	// ViewCommitted runs fn read-only like View, but without promising one
+	// snapshot for all of fn: each statement sees at least what was
+	// committed before it started, as Django's autocommit reads do (and
+	// authentik's API reads with them). A backend may still give fn a
+	// snapshot (SQLite does: it costs nothing there); PostgreSQL runs the
+	// statements outside any transaction block, which spares a read its
+	// BEGIN and COMMIT. For reads that need no consistency among their
+	// statements beyond what each gives, such as a retrieve or a list page.
+	ViewCommitted(ctx context.Context, fn func(Tx) error) error
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -629,3 +629,143 @@ func TestDecodersFollowColumnType(t *testing.T) {
 		})
 	}
 }
+
+// TestViewCommitted: a ViewCommitted's BEGIN is never sent, so each of
+// its statements runs in a transaction of its own; it still refuses
+// writes, and a read end deferred by an earlier View still goes first.
+func TestViewCommitted(t *testing.T) {
+	s, db, _ := openPiped(t)
+	ctx := t.Context()
+	const begin = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
+	// nows reads now() (the transaction's start) twice, apart.
+	nows := func(t *testing.T, conn *sql.Conn) (a, b time.Time) {
+		t.Helper()
+		if err := conn.QueryRowContext(ctx, "SELECT now() FROM piped LIMIT 1").Scan(&a); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if err := conn.QueryRowContext(ctx, "SELECT now() FROM piped LIMIT 1").Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	}
+	tests := []struct {
+		name string
+		run  func(t *testing.T, conn *sql.Conn)
+	}{
+		{"each statement is its own transaction", func(t *testing.T, conn *sql.Conn) {
+			if _, err := conn.ExecContext(ctx, begin); err != nil {
+				t.Fatal(err)
+			}
+			var level string
+			if err := conn.QueryRowContext(ctx, "SELECT current_setting('transaction_isolation')").Scan(&level); err != nil {
+				t.Fatal(err)
+			}
+			if a, b := nows(t, conn); a.Equal(b) {
+				t.Fatalf("now() %v twice: the statements share a transaction", a)
+			}
+			if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+				t.Fatal(err)
+			}
+			if level == "repeatable read" {
+				t.Fatalf("isolation %q: a snapshot transaction was opened", level)
+			}
+		}},
+		{"a view still shares one", func(t *testing.T, conn *sql.Conn) {
+			if _, err := conn.ExecContext(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+				t.Fatal(err)
+			}
+			if a, b := nows(t, conn); !a.Equal(b) {
+				t.Fatalf("now() %v then %v inside one view", a, b)
+			}
+			if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"writes are refused", func(t *testing.T, conn *sql.Conn) {
+			if _, err := conn.ExecContext(ctx, begin); err != nil {
+				t.Fatal(err)
+			}
+			_, err := conn.ExecContext(ctx, "INSERT INTO piped (text) VALUES ($1)", "sneaked in")
+			if !errors.Is(err, store.ErrReadOnly) {
+				t.Fatalf("insert: %v, want ErrReadOnly", err)
+			}
+			if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+				t.Fatal(err)
+			}
+			assertRows(t, ctx, s, 3)
+		}},
+		{"after a view, its deferred end goes first", func(t *testing.T, conn *sql.Conn) {
+			if _, err := conn.ExecContext(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM piped").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.ExecContext(ctx, begin); err != nil {
+				t.Fatal(err)
+			}
+			if a, b := nows(t, conn); a.Equal(b) {
+				t.Fatalf("now() %v twice after a view", a)
+			}
+			if err := conn.Raw(func(dc any) error {
+				if end := postgres.PendingEnd(dc); end != "" {
+					return fmt.Errorf("the view's %s is still held back", end)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			tc.run(t, conn)
+			// The connection is usable for what comes after.
+			if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.ExecContext(ctx, "SELECT 1"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+
+	t.Run("the store's committed view sees a commit between its reads", func(t *testing.T) {
+		var before, after int64
+		if err := s.ViewCommitted(ctx, func(tx store.Tx) error {
+			var err error
+			if before, err = tx.Count(ctx, store.Query{Table: "piped"}); err != nil {
+				return err
+			}
+			if err := s.Update(ctx, func(tx store.Tx) error {
+				_, err := tx.Insert(ctx, "piped", store.Row{"text": "committed between"})
+				return err
+			}); err != nil {
+				return err
+			}
+			after, err = tx.Count(ctx, store.Query{Table: "piped"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if after != before+1 {
+			t.Fatalf("counts %d then %d, want the second to see the insert", before, after)
+		}
+	})
+}

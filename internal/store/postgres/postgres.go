@@ -282,6 +282,14 @@ func (dialect) Begin(readOnly bool) []string {
 
 func (dialect) End(bool) []string { return nil }
 
+var _ sqldb.CommittedViewer = dialect{}
+
+// BeginCommitted is what pipeConn recognises as a ViewCommitted: it never
+// sends it, so the view's statements each run in their own (implicit)
+// transaction. Through a connection that sent it, it would still be right:
+// a read-committed read-only transaction.
+func (dialect) BeginCommitted() []string { return []string{beginCommitted} }
+
 func (dialect) AlterColumnInPlace() bool { return true }
 
 var _ sqldb.ErrorPositioner = dialect{}

@@ -97,6 +97,14 @@ type Dialect interface {
 	Translate(err error, sch *Schema) error
 }
 
+// CommittedViewer is implemented by dialects with a cheaper way to run a
+// store.ViewCommitted than a snapshot transaction: BeginCommitted returns
+// the statements that open it in place of Begin(true). Without it,
+// ViewCommitted is View.
+type CommittedViewer interface {
+	BeginCommitted() []string
+}
+
 // InJoiner is implemented by dialects whose planner copies an IN list bound
 // as one array into a temporary index before searching the table (SQLite
 // does this for IN (SELECT ... FROM json_each(?))). InJoinSource renders a

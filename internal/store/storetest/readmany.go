@@ -69,10 +69,13 @@ func testReadMany(t *testing.T, open Opener) {
 		reads []store.Read
 		// write runs first in a write transaction, whose reads must see it.
 		write func(tx store.Tx) error
+		// committed runs the reads in a ViewCommitted.
+		committed bool
 	}{
 		{name: "nothing", reads: nil},
 		{name: "one read", reads: all[:1]},
 		{name: "selects and counts of every column type", reads: all},
+		{name: "in a committed view", reads: all, committed: true},
 		{name: "a transaction's own uncommitted rows", reads: all[:3], write: func(tx store.Tx) error {
 			_, err := tx.Insert(t.Context(), "items", store.Row{"name": "uncommitted"})
 			return err
@@ -83,6 +86,8 @@ func testReadMany(t *testing.T, open Opener) {
 			run := s.View
 			if tc.write != nil {
 				run = s.Update
+			} else if tc.committed {
+				run = s.ViewCommitted
 			}
 			errRollback := errors.New("roll back")
 			err := run(t.Context(), func(tx store.Tx) error {
