@@ -213,8 +213,11 @@ func reverseRows(ctx context.Context, tx store.Tx, from *registry.Model, field s
 }
 
 func str(v any) string {
-	if v == nil {
+	switch v := v.(type) {
+	case nil:
 		return ""
+	case string:
+		return v // most are; fmt.Sprint was a third of a flow's export_url
 	}
 	return fmt.Sprint(v)
 }
