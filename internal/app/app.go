@@ -69,6 +69,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
 	log.Debug("memory limit", "bytes", SetMemoryLimit(cfg.MemoryLimit, os.LookupEnv))
+	log.Debug("gc percent", "percent", SetGCPercent(cfg.GCPercent, os.LookupEnv))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	a, err := Open(ctx, cfg, log)

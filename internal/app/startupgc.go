@@ -21,8 +21,11 @@ var startupGC struct {
 	prev   int
 }
 
-// relaxGC raises the collector's target for start-up, unless GOGC was set
-// explicitly, and returns the function that restores it (idempotent).
+// relaxGC raises the collector's target for start-up to at least
+// startupGCPercent, unless GOGC was set explicitly, and returns the
+// function that restores it (idempotent). akserver's own target
+// (AKGO_GC_PERCENT, 400 by default) is usually as high already; processes
+// that embed the server (tests) run at Go's default otherwise.
 func relaxGC(getenv func(string) string) (restore func()) {
 	if getenv("GOGC") != "" {
 		return func() {}
@@ -30,6 +33,9 @@ func relaxGC(getenv func(string) string) (restore func()) {
 	startupGC.Lock()
 	if startupGC.active == 0 {
 		startupGC.prev = debug.SetGCPercent(startupGCPercent)
+		if startupGC.prev > startupGCPercent {
+			debug.SetGCPercent(startupGC.prev) // already more relaxed (AKGO_GC_PERCENT)
+		}
 	}
 	startupGC.active++
 	startupGC.Unlock()

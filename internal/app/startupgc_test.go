@@ -10,15 +10,21 @@ func TestRelaxGC(t *testing.T) {
 		name       string
 		gogc       string
 		nested     bool
+		before     int // the target before start-up; 0: 100
 		wantDuring int
 	}{
 		{name: "raised", wantDuring: startupGCPercent},
 		{name: "nested opens restore after the last", nested: true, wantDuring: startupGCPercent},
 		{name: "explicit GOGC is left alone", gogc: "50", wantDuring: 100},
+		{name: "a higher target is kept", before: 800, wantDuring: 800},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := debug.SetGCPercent(100)
+			start := 100
+			if tc.before != 0 {
+				start = tc.before
+			}
+			before := debug.SetGCPercent(start)
 			defer debug.SetGCPercent(before)
 			getenv := func(k string) string {
 				if k == "GOGC" {
@@ -42,8 +48,8 @@ func TestRelaxGC(t *testing.T) {
 				restore = inner
 			}
 			restore()
-			if got := debug.SetGCPercent(-1); got != 100 {
-				t.Errorf("GC percent after start-up %d, want 100", got)
+			if got := debug.SetGCPercent(-1); got != start {
+				t.Errorf("GC percent after start-up %d, want %d", got, start)
 			}
 		})
 	}

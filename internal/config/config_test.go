@@ -28,6 +28,7 @@ func TestLoad(t *testing.T) {
 		Email:          defaultEmail,
 		HIBPURL:        "https://api.pwnedpasswords.com/range/",
 		MemoryLimit:    400 << 20,
+		GCPercent:      400,
 	}
 	with := func(f func(*Config)) Config {
 		c := defaults
@@ -78,6 +79,7 @@ func TestLoad(t *testing.T) {
 					From: "authentik@localhost", TemplateDir: "/templates"},
 				HIBPURL:     "https://api.pwnedpasswords.com/range/",
 				MemoryLimit: 1 << 30,
+				GCPercent:   400,
 			},
 		},
 		{
@@ -132,6 +134,21 @@ func TestLoad(t *testing.T) {
 			name: "memory limit in bytes",
 			env:  map[string]string{"AKGO_MEMORY_LIMIT": "123456789"},
 			want: with(func(c *Config) { c.MemoryLimit = 123456789 }),
+		},
+		{
+			name: "gc percent",
+			env:  map[string]string{"AKGO_GC_PERCENT": " 150 "},
+			want: with(func(c *Config) { c.GCPercent = 150 }),
+		},
+		{
+			name:    "gc percent off is refused",
+			env:     map[string]string{"AKGO_GC_PERCENT": "off"},
+			wantErr: `gc percent "off"`,
+		},
+		{
+			name:    "gc percent too small",
+			env:     map[string]string{"AKGO_GC_PERCENT": "5"},
+			wantErr: "from 10 to 10000",
 		},
 		{
 			name:    "bad memory limit",
