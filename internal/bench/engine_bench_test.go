@@ -14,6 +14,9 @@
 // (GC included) per request: on a shared machine it moves much less than
 // the wall time when other work competes for the cores.
 //
+// The garbage collector runs at akserver's target (AKGO_GC_PERCENT's
+// default) unless GOGC is set.
+//
 // AKBENCH_ROWS sets how many flows and users are seeded (default 10000).
 // With AKGO_TEST_POSTGRES_URL set, every benchmark also runs on PostgreSQL.
 package bench_test
@@ -31,6 +34,8 @@ import (
 	"testing"
 
 	"github.com/akgo/akgo/internal/apitest"
+	"github.com/akgo/akgo/internal/app"
+	"github.com/akgo/akgo/internal/config"
 )
 
 // rows is the number of flows and of users seeded before the benchmarks.
@@ -70,6 +75,9 @@ func labelled(name string, f func()) {
 // BenchmarkEngine seeds a fresh server per backend, then measures the
 // requests of scripts/bench with 32 concurrent callers (wrk -c32).
 func BenchmarkEngine(b *testing.B) {
+	// The garbage collector's target akserver runs with (GOGC wins), so
+	// cpu-µs/op counts the collections the server would do.
+	app.SetGCPercent(config.DefaultGCPercent, os.LookupEnv)
 	for _, backend := range apitest.Backends() {
 		b.Run(backend, func(b *testing.B) {
 			var pg *apitest.PostgresCPU
