@@ -9,12 +9,13 @@
 // It opens akserver's app on an empty database (a new SQLite file in a
 // temporary directory, or a new schema on the PostgreSQL server at -pg,
 // default $AKGO_TEST_POSTGRES_URL, dropped at the end) with akserver's
-// memory limit (AKGO_MEMORY_LIMIT or GOMEMLIMIT, as akserver), stores the
+// memory limit and collector target (AKGO_MEMORY_LIMIT or GOMEMLIMIT,
+// AKGO_GC_PERCENT or GOGC, as akserver), stores the
 // blueprint in a BlueprintInstance and applies it once per pass through
 // the instance manager, as POST /managed/blueprints/{uuid}/apply/ does.
 // It prints one line before the passes and one per pass:
 //
-//	db=sqlite baseline rss_mb=61.2 users=25000 groups=2500 blueprint_mb=9.0 memory_limit_mib=400
+//	db=sqlite baseline rss_mb=61.2 users=25000 groups=2500 blueprint_mb=9.0 memory_limit_mib=400 gc_percent=400
 //	db=sqlite pass=first seconds=12.24 cpu_s=15.10 created=27500 updated=0 owned=27500 peak_rss_mb=388.5 peak_heap_mb=306.0 peak_live_mb=135.6 alloc_mb=1145 gcs=14 load=2.28 notify_s=1.43
 //
 // and, on stderr, the instance manager's log line of each apply with the
@@ -30,8 +31,8 @@
 // end; notify_s how long the notification dispatcher then took to match
 // the pass's events against the rules (it runs after the commit, outside
 // the apply, and the next pass waits for it).
-// GOGC applies as to any Go program; AKGO_MEMORY_LIMIT=off measures
-// without a memory limit.
+// AKGO_MEMORY_LIMIT=off measures without a memory limit, GOGC=100 at Go's
+// default collector target.
 package main
 
 import (
@@ -93,6 +94,16 @@ func run(db, pg string, users, groups int, passes []string, cpuProfile, memProfi
 		return err
 	}
 	limit = app.SetMemoryLimit(limit, os.LookupEnv)
+	// And the collector's target (AKGO_GC_PERCENT, unless GOGC).
+	rawGC := strconv.Itoa(config.DefaultGCPercent)
+	if v := os.Getenv("AKGO_GC_PERCENT"); v != "" {
+		rawGC = v
+	}
+	gcPercent, err := config.ParseGCPercent(rawGC)
+	if err != nil {
+		return err
+	}
+	gcPercent = app.SetGCPercent(gcPercent, os.LookupEnv)
 	dbURL, cleanup, err := database(ctx, db, pg)
 	if err != nil {
 		return err
@@ -117,7 +128,7 @@ func run(db, pg string, users, groups int, passes []string, cpuProfile, memProfi
 	if limit != math.MaxInt64 {
 		limitMB = strconv.FormatInt(limit>>20, 10)
 	}
-	fmt.Printf("db=%s baseline rss_mb=%.1f users=%d groups=%d blueprint_mb=%.1f memory_limit_mib=%s\n", db, procMB("VmRSS"), users, groups, float64(len(content))/1e6, limitMB)
+	fmt.Printf("db=%s baseline rss_mb=%.1f users=%d groups=%d blueprint_mb=%.1f memory_limit_mib=%s gc_percent=%d\n", db, procMB("VmRSS"), users, groups, float64(len(content))/1e6, limitMB, gcPercent)
 	content = ""
 
 	if cpuProfile != "" {
