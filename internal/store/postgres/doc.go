@@ -20,7 +20,10 @@
 // becomes the search_path, which lets tests isolate themselves in one
 // database. The standard search_path runtime parameter works as well. View
 // runs in a REPEATABLE READ READ ONLY transaction, so it reads one snapshot
-// and writes fail with store.ErrReadOnly.
+// and writes fail with store.ErrReadOnly. ViewCommitted opens no
+// transaction at all: its statements run as autocommit reads do (those of
+// one pipeline in an implicit transaction, with a snapshot each), and the
+// driver connection refuses anything but reads until it ends.
 //
 // The connections wrap stdlib's (pipeline.go): a transaction's BEGIN is
 // held back and sent in one pipeline with the transaction's first
