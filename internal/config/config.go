@@ -123,8 +123,8 @@ var settings = []setting{
 }
 
 // DefaultGCPercent lets the heap grow to five times what is live before a
-// collection. At Go's default (100) the collector took a sixth to a
-// quarter of the CPU under load, for a live heap of a few tens of MB:
+// collection. At Go's default (100) the collector took about a sixth of
+// the CPU under load, for a live heap of a few tens of MB:
 // the requests allocate a lot of short-lived memory (rows, objects,
 // JSON). The soft memory limit (AKGO_MEMORY_LIMIT) still bounds the heap,
 // and an idle server hands the memory back.
