@@ -22,8 +22,8 @@
 // runs in a REPEATABLE READ READ ONLY transaction, so it reads one snapshot
 // and writes fail with store.ErrReadOnly. ViewCommitted opens no
 // transaction at all: its statements run as autocommit reads do (those of
-// one pipeline in an implicit transaction, with a snapshot each), and the
-// driver connection refuses anything but reads until it ends.
+// one pipeline in an implicit transaction, with a snapshot each); a read
+// end deferred by an earlier View still goes out first.
 //
 // The connections wrap stdlib's (pipeline.go): a transaction's BEGIN is
 // held back and sent in one pipeline with the transaction's first

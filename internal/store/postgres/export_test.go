@@ -12,3 +12,6 @@ func PendingEnd(dc any) string {
 	defer c.mu.Unlock()
 	return c.pendingEnd
 }
+
+// CommitDelay is how long a deferred read end may wait.
+const CommitDelay = commitDelay

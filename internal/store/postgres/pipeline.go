@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/akgo/akgo/internal/store"
 	"github.com/akgo/akgo/internal/store/sqldb"
 )
 
@@ -22,9 +21,6 @@ import (
 const (
 	beginRead  = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 	beginWrite = "BEGIN"
-	// beginCommitted opens a store.ViewCommitted, which is never sent (see
-	// pipeConn.committed).
-	beginCommitted = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
 )
 
 // pipelineBegin wraps pgx's database/sql connector so that the BEGIN of a
@@ -98,13 +94,6 @@ type pipeConn struct {
 	// unknown and database/sql must discard the connection.
 	broken error
 	closed bool
-	// committed: a ViewCommitted runs, whose BEGIN was not sent, so its
-	// statements each run in a transaction of their own (a pipeline's in
-	// one implicit transaction, with a snapshot per statement), and its
-	// COMMIT or ROLLBACK has nothing to end: they were two of the five
-	// statements of a retrieve. Only reads run: sqldb refuses writes in a
-	// view before they get here, and ExecContext refuses the rest.
-	committed bool
 	// queued are statements of the open transaction held back by
 	// DeferExec, to go out in order with its next statement.
 	queued []queuedExec
@@ -286,19 +275,6 @@ func (c *pipeConn) ExecContext(ctx context.Context, query string, args []driver.
 		return nil, driver.ErrBadConn
 	}
 	switch {
-	case c.committed:
-		if len(args) == 0 && (query == "COMMIT" || query == "ROLLBACK") {
-			c.committed = false
-			return driver.RowsAffected(0), nil
-		}
-		return nil, fmt.Errorf("postgres: %w: a committed view runs no %.40q", store.ErrReadOnly, query)
-	case len(args) == 0 && query == beginCommitted && c.pending == "" &&
-		(c.pendingEnd != "" || c.sc.Conn().PgConn().TxStatus() == 'I'):
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		c.committed = true
-		return driver.RowsAffected(0), nil
 	case len(args) == 0 && (query == beginRead || query == beginWrite) && c.pending == "":
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -589,7 +565,7 @@ func (c *pipeConn) Close() error {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
-	c.pending, c.pendingEnd, c.queued, c.committed = "", "", nil, false
+	c.pending, c.pendingEnd, c.queued = "", "", nil
 	return c.sc.Close()
 }
 
@@ -613,7 +589,7 @@ func (c *pipeConn) ResetSession(ctx context.Context) error {
 	}
 	// Held-back statements belong to a transaction that ended without
 	// COMMIT or ROLLBACK reaching here; they must never run in another.
-	c.pending, c.queued, c.committed = "", nil, false
+	c.pending, c.queued = "", nil
 	if c.pendingEnd != "" {
 		if c.sc.Conn().IsClosed() {
 			return driver.ErrBadConn

@@ -630,123 +630,59 @@ func TestDecodersFollowColumnType(t *testing.T) {
 	}
 }
 
-// TestViewCommitted: a ViewCommitted's BEGIN is never sent, so each of
-// its statements runs in a transaction of its own; it still refuses
-// writes, and a read end deferred by an earlier View still goes first.
+// TestViewCommitted: a ViewCommitted opens no transaction, so its reads
+// leave the connection idle rather than idle in transaction and each sees
+// what was committed before it; it still refuses writes, and a read end
+// deferred by an earlier View on the connection still goes first.
 func TestViewCommitted(t *testing.T) {
 	s, db, _ := openPiped(t)
 	ctx := t.Context()
-	const begin = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
-	// nows reads now() (the transaction's start) twice, apart.
-	nows := func(t *testing.T, conn *sql.Conn) (a, b time.Time) {
-		t.Helper()
-		if err := conn.QueryRowContext(ctx, "SELECT now() FROM piped LIMIT 1").Scan(&a); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(5 * time.Millisecond)
-		if err := conn.QueryRowContext(ctx, "SELECT now() FROM piped LIMIT 1").Scan(&b); err != nil {
-			t.Fatal(err)
-		}
-		return a, b
+	other, err := sql.Open("pgx", baseURL(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	tests := []struct {
+	defer other.Close()
+	// inTransaction counts the backends, other than other's, whose last
+	// statement read the piped table and that sit in an open transaction.
+	inTransaction := func(t *testing.T) int {
+		t.Helper()
+		var n int
+		if err := other.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE pid <> pg_backend_pid() AND state = 'idle in transaction' AND query LIKE '%"piped"%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	views := []struct {
 		name string
-		run  func(t *testing.T, conn *sql.Conn)
+		run  func(context.Context, func(store.Tx) error) error
+		// open is how many transactions the view holds between its reads.
+		open int
 	}{
-		{"each statement is its own transaction", func(t *testing.T, conn *sql.Conn) {
-			if _, err := conn.ExecContext(ctx, begin); err != nil {
-				t.Fatal(err)
-			}
-			var level string
-			if err := conn.QueryRowContext(ctx, "SELECT current_setting('transaction_isolation')").Scan(&level); err != nil {
-				t.Fatal(err)
-			}
-			if a, b := nows(t, conn); a.Equal(b) {
-				t.Fatalf("now() %v twice: the statements share a transaction", a)
-			}
-			if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-				t.Fatal(err)
-			}
-			if level == "repeatable read" {
-				t.Fatalf("isolation %q: a snapshot transaction was opened", level)
-			}
-		}},
-		{"a view still shares one", func(t *testing.T, conn *sql.Conn) {
-			if _, err := conn.ExecContext(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
-				t.Fatal(err)
-			}
-			if a, b := nows(t, conn); !a.Equal(b) {
-				t.Fatalf("now() %v then %v inside one view", a, b)
-			}
-			if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"writes are refused", func(t *testing.T, conn *sql.Conn) {
-			if _, err := conn.ExecContext(ctx, begin); err != nil {
-				t.Fatal(err)
-			}
-			_, err := conn.ExecContext(ctx, "INSERT INTO piped (text) VALUES ($1)", "sneaked in")
-			if !errors.Is(err, store.ErrReadOnly) {
-				t.Fatalf("insert: %v, want ErrReadOnly", err)
-			}
-			if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-				t.Fatal(err)
-			}
-			assertRows(t, ctx, s, 3)
-		}},
-		{"after a view, its deferred end goes first", func(t *testing.T, conn *sql.Conn) {
-			if _, err := conn.ExecContext(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
-				t.Fatal(err)
-			}
-			var n int
-			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM piped").Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := conn.ExecContext(ctx, begin); err != nil {
-				t.Fatal(err)
-			}
-			if a, b := nows(t, conn); a.Equal(b) {
-				t.Fatalf("now() %v twice after a view", a)
-			}
-			if err := conn.Raw(func(dc any) error {
-				if end := postgres.PendingEnd(dc); end != "" {
-					return fmt.Errorf("the view's %s is still held back", end)
+		{"a view holds its snapshot transaction", s.View, 1},
+		{"a committed view holds none", s.ViewCommitted, 0},
+	}
+	for _, v := range views {
+		t.Run(v.name, func(t *testing.T) {
+			// Deferred ends of earlier views go out within commitDelay.
+			time.Sleep(20 * postgres.CommitDelay)
+			var open int
+			if err := v.run(ctx, func(tx store.Tx) error {
+				if _, err := tx.Count(ctx, store.Query{Table: "piped"}); err != nil {
+					return err
 				}
+				open = inTransaction(t)
 				return nil
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-				t.Fatal(err)
-			}
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			conn, err := db.Conn(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			tc.run(t, conn)
-			// The connection is usable for what comes after.
-			if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := conn.ExecContext(ctx, "SELECT 1"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-				t.Fatal(err)
+			if open != v.open {
+				t.Fatalf("%d backends idle in transaction during the view, want %d", open, v.open)
 			}
 		})
 	}
 
-	t.Run("the store's committed view sees a commit between its reads", func(t *testing.T) {
+	t.Run("each read sees a commit made between them", func(t *testing.T) {
 		var before, after int64
 		if err := s.ViewCommitted(ctx, func(tx store.Tx) error {
 			var err error
@@ -766,6 +702,64 @@ func TestViewCommitted(t *testing.T) {
 		}
 		if after != before+1 {
 			t.Fatalf("counts %d then %d, want the second to see the insert", before, after)
+		}
+	})
+
+	t.Run("writes are refused", func(t *testing.T) {
+		var n int64
+		if err := s.View(ctx, func(tx store.Tx) error {
+			var err error
+			n, err = tx.Count(ctx, store.Query{Table: "piped"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		err := s.ViewCommitted(ctx, func(tx store.Tx) error {
+			return tx.Exec(ctx, "INSERT INTO piped (text) VALUES (?)", "sneaked in")
+		})
+		if !errors.Is(err, store.ErrReadOnly) {
+			t.Fatalf("insert: %v, want ErrReadOnly", err)
+		}
+		assertRows(t, ctx, s, n)
+	})
+
+	// What sqldb sends for a View and then a ViewCommitted on one
+	// connection: the view's deferred COMMIT goes with the first read
+	// after it, which then runs outside any transaction.
+	t.Run("after a view, its deferred end goes first", func(t *testing.T) {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM piped").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+			t.Fatal(err)
+		}
+		var a, b time.Time
+		if err := conn.QueryRowContext(ctx, "SELECT now() FROM piped LIMIT 1").Scan(&a); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.Raw(func(dc any) error {
+			if end := postgres.PendingEnd(dc); end != "" {
+				return fmt.Errorf("the view's %s is still held back", end)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if err := conn.QueryRowContext(ctx, "SELECT now() FROM piped LIMIT 1").Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		if a.Equal(b) {
+			t.Fatalf("now() %v twice: the reads after the view share a transaction", a)
 		}
 	})
 }

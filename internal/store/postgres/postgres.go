@@ -242,7 +242,7 @@ func (dialect) InArray(col string, t store.ColumnType, vals []any, bind func(any
 		// As 16-byte arrays, which pgx encodes in binary: a []string for
 		// a UUID[] parameter first failed the binary encoding (pgx has no
 		// binary plan from text) and built an error quoting every value
-		// before falling back to text, a tenth of a list page's CPU.
+		// before falling back to text, a fifth of a list page's CPU.
 		ids := make([][16]byte, len(vals))
 		for i, v := range vals {
 			s, ok := v.(string)
@@ -297,13 +297,12 @@ func (dialect) Begin(readOnly bool) []string {
 
 func (dialect) End(bool) []string { return nil }
 
-var _ sqldb.CommittedViewer = dialect{}
+var _ sqldb.AutocommitReader = dialect{}
 
-// BeginCommitted is what pipeConn recognises as a ViewCommitted: it never
-// sends it, so the view's statements each run in their own (implicit)
-// transaction. Through a connection that sent it, it would still be right:
-// a read-committed read-only transaction.
-func (dialect) BeginCommitted() []string { return []string{beginCommitted} }
+// AutocommitReads: a ViewCommitted sends no BEGIN and no COMMIT, two of
+// the five statements of a retrieve in a snapshot; the statements of one
+// pipeline still run in one implicit transaction, with a snapshot each.
+func (dialect) AutocommitReads() {}
 
 func (dialect) AlterColumnInPlace() bool { return true }
 

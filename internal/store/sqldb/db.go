@@ -85,26 +85,31 @@ func (s *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	return s.run(ctx, true, func(t *tx) error { return fn(t) })
 }
 
-// ViewCommitted is View with the dialect's BeginCommitted where it has
-// one.
+// ViewCommitted runs fn's reads outside any transaction on a dialect that
+// is an AutocommitReader, each statement on its own; elsewhere it is View.
+// There is then nothing to begin, commit or roll back: writes, and any
+// raw statement, are refused by the tx before they reach the connection.
 func (s *DB) ViewCommitted(ctx context.Context, fn func(store.Tx) error) error {
-	begin := s.d.Begin(true)
-	if cv, ok := s.d.(CommittedViewer); ok {
-		begin = cv.BeginCommitted()
+	if _, ok := s.d.(AutocommitReader); !ok {
+		return s.View(ctx, fn)
 	}
-	return s.runBegin(ctx, true, begin, func(t *tx) error { return fn(t) })
+	conn, err := s.read.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	t := &tx{s: s, sch: s.schema.Load(), conn: conn, readOnly: true, autocommit: true}
+	if err := fn(t); err != nil {
+		return err
+	}
+	return t.failed
 }
 
 // run executes fn in a transaction on a dedicated connection. Transactions
 // are driven with explicit statements rather than sql.Tx so the dialect can
 // choose the BEGIN form (SQLite's BEGIN IMMEDIATE, PostgreSQL's snapshot for
 // reads) and so a failed COMMIT can still be inspected before the rollback.
-func (s *DB) run(ctx context.Context, readOnly bool, fn func(*tx) error) error {
-	return s.runBegin(ctx, readOnly, s.d.Begin(readOnly), fn)
-}
-
-// runBegin is run with the statements that open the transaction.
-func (s *DB) runBegin(ctx context.Context, readOnly bool, begin []string, fn func(*tx) error) error {
+func (s *DB) run(ctx context.Context, readOnly bool, fn func(*tx) error) (err error) {
 	pool := s.write
 	if readOnly {
 		pool = s.read
@@ -114,7 +119,7 @@ func (s *DB) runBegin(ctx context.Context, readOnly bool, begin []string, fn fun
 		return err
 	}
 	defer conn.Close()
-	return s.runOn(ctx, conn, readOnly, begin, fn)
+	return s.runOn(ctx, conn, readOnly, fn)
 }
 
 // runAround is a write transaction with statements run on its connection
@@ -143,13 +148,12 @@ func (s *DB) runAround(ctx context.Context, before, after []string, fn func(*tx)
 			return err
 		}
 	}
-	return s.runOn(ctx, conn, false, s.d.Begin(false), fn)
+	return s.runOn(ctx, conn, false, fn)
 }
 
-// runOn runs fn in the transaction the begin statements open on conn.
-func (s *DB) runOn(ctx context.Context, conn *sql.Conn, readOnly bool, begin []string, fn func(*tx) error) (err error) {
+func (s *DB) runOn(ctx context.Context, conn *sql.Conn, readOnly bool, fn func(*tx) error) (err error) {
 	sch := s.schema.Load()
-	for _, q := range begin {
+	for _, q := range s.d.Begin(readOnly) {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			s.rollback(ctx, conn, readOnly)
 			return s.translate(err, sch)

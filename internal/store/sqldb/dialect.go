@@ -97,12 +97,12 @@ type Dialect interface {
 	Translate(err error, sch *Schema) error
 }
 
-// CommittedViewer is implemented by dialects with a cheaper way to run a
-// store.ViewCommitted than a snapshot transaction: BeginCommitted returns
-// the statements that open it in place of Begin(true). Without it,
-// ViewCommitted is View.
-type CommittedViewer interface {
-	BeginCommitted() []string
+// AutocommitReader is implemented by dialects on which reads cost less
+// outside any transaction than inside one (PostgreSQL: no BEGIN and
+// COMMIT to send). store.ViewCommitted then runs each statement on its
+// own, as autocommit reads do; without it, ViewCommitted is View.
+type AutocommitReader interface {
+	AutocommitReads()
 }
 
 // InJoiner is implemented by dialects whose planner copies an IN list bound

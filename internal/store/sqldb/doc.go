@@ -17,9 +17,9 @@
 //
 // Transactions run on a dedicated connection with explicit BEGIN/COMMIT
 // statements chosen by the dialect (SQLite's BEGIN IMMEDIATE, PostgreSQL's
-// read-only repeatable-read snapshot for View, and for ViewCommitted a
-// dialect's CommittedViewer statements where it has them, View's
-// elsewhere). After a statement fails,
+// read-only repeatable-read snapshot for View; ViewCommitted runs no
+// transaction at all on an AutocommitReader, and is View elsewhere).
+// After a statement fails,
 // the transaction refuses further work and Update returns that error even
 // if fn ignored it: PostgreSQL aborts the transaction at that point anyway,
 // and making SQLite behave the same keeps callers from relying on either.

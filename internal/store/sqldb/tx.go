@@ -16,6 +16,10 @@ type tx struct {
 	sch      *Schema
 	conn     *sql.Conn
 	readOnly bool
+	// autocommit: a ViewCommitted's, run outside any transaction (see
+	// AutocommitReader), where no read-only transaction stops what Exec
+	// runs.
+	autocommit bool
 	// failed is the first statement error. Every later call returns it, so
 	// SQLite (which keeps the transaction usable) behaves like PostgreSQL
 	// (which aborts it) and callers cannot come to depend on either.
@@ -474,7 +478,9 @@ func (b *builder) count(q store.Query) error {
 }
 
 func (t *tx) Exec(ctx context.Context, q string, args ...any) error {
-	if err := t.begin(false); err != nil {
+	// In a view the database's read-only transaction refuses a raw write;
+	// outside any transaction nothing would, so nothing raw runs there.
+	if err := t.begin(t.autocommit); err != nil {
 		return err
 	}
 	bound := make([]any, len(args))
