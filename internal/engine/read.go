@@ -757,8 +757,7 @@ func (e *Engine) pageReads(m *registry.Model, plan *projPlan, depth int, sets m2
 		if !ok {
 			continue
 		}
-		reads = append(reads, store.Read{Query: store.Query{Table: j.Table, Where: match(j.Self),
-			OrderBy: []store.Order{{Column: j.Self}, {Column: j.Other}}}})
+		reads = append(reads, store.Read{Query: j.read(match(j.Self))})
 		targets = append(targets, prefetchTarget{step: -1, f: f, j: j})
 	}
 	return reads, targets
@@ -910,28 +909,24 @@ func (e *Engine) Join(m *registry.Model, f *registry.Field) (M2MJoin, bool) {
 
 // m2mValues returns, per source pk, the target pks of a many-to-many field.
 func (e *Engine) m2mValues(ctx context.Context, tx store.Tx, m *registry.Model, f *registry.Field, pks []any) ([][]any, error) {
-	j, q, err := e.m2mQuery(m, f, pks)
-	if err != nil {
-		return nil, err
+	j, ok := e.Join(m, f)
+	if !ok {
+		return nil, fmt.Errorf("%s.%s is not a many-to-many field", m.Name, f.Name)
 	}
-	rows, err := tx.Select(ctx, q)
+	rows, err := tx.Select(ctx, j.read(store.InCond{Column: j.Self, Values: pks}))
 	if err != nil {
 		return nil, err
 	}
 	return m2mGroup(j, pks, rows), nil
 }
 
-// m2mQuery is the read of m2mValues.
-func (e *Engine) m2mQuery(m *registry.Model, f *registry.Field, pks []any) (M2MJoin, store.Query, error) {
-	j, ok := e.Join(m, f)
-	if !ok {
-		return j, store.Query{}, fmt.Errorf("%s.%s is not a many-to-many field", m.Name, f.Name)
-	}
-	return j, store.Query{Table: j.Table, Where: store.InCond{Column: j.Self, Values: pks},
-		OrderBy: []store.Order{{Column: j.Self}, {Column: j.Other}}}, nil
+// read selects the join rows matching where (on Self), in the order
+// m2mGroup expects.
+func (j M2MJoin) read(where store.Cond) store.Query {
+	return store.Query{Table: j.Table, Where: where, OrderBy: []store.Order{{Column: j.Self}, {Column: j.Other}}}
 }
 
-// m2mGroup turns the rows of m2mQuery into m2mValues' answer.
+// m2mGroup turns the rows of a join read into m2mValues' answer.
 func m2mGroup(j M2MJoin, pks []any, rows []store.Row) [][]any {
 	by := make(map[any][]any, len(pks))
 	for _, r := range rows {

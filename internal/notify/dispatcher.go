@@ -149,10 +149,8 @@ func (d *Dispatcher) flushObserved() {
 	}
 	d.queue = append(d.queue, js...)
 	// Each was counted pending when observed and stays so, now queued.
-	if len(js) > 0 && d.workers < d.cfg.Workers {
-		d.workers++
-		d.wg.Add(1)
-		go d.work()
+	if len(js) > 0 {
+		d.startWorker()
 	}
 }
 
@@ -210,6 +208,12 @@ func (d *Dispatcher) enqueue(j job) {
 	}
 	d.addPending(1)
 	d.queue = append(d.queue, j)
+	d.startWorker()
+}
+
+// startWorker starts a worker for what was queued, unless all run
+// already. d.mu is held.
+func (d *Dispatcher) startWorker() {
 	if d.workers < d.cfg.Workers {
 		d.workers++
 		d.wg.Add(1)

@@ -138,16 +138,9 @@ func (s *schema) loadRuleSet(ctx context.Context, tx store.Tx) (*ruleSet, error)
 	rs := &ruleSet{rules: rules, bindings: map[string][]binding{}, loopPolicies: map[string]bool{},
 		users: map[int64]*User{}, policies: map[string]policyRow{}, members: map[memberKey]bool{},
 		transports: map[string][]string{}, groupUsers: map[string][]int64{}, transport: map[string]*Transport{}}
-	isRule := make(map[string]bool, len(rules))
-	for _, r := range rules {
-		isRule[r.PK] = true
-	}
 	var bound []any
 	for _, r := range res[1].Rows {
 		target := str(r[col(m, "target")])
-		if !isRule[target] {
-			continue // both reads see one snapshot: cannot happen
-		}
 		b := binding{policy: str(r[col(m, "policy")]), group: str(r[col(m, "group")])}
 		if id, err := uuid.Parse(b.policy); err == nil {
 			rs.loopPolicies[id.String()] = true

@@ -72,7 +72,6 @@ func selectCols(t *store.Table, names []string) ([]*store.Column, error) {
 	return cols, nil
 }
 
-// query renders a SELECT and returns the descriptors of its result columns.
 // columns writes the quoted names of cols; all says they are every
 // column of t, whose list the schema keeps ready.
 func (b *builder) columns(t *store.Table, cols []*store.Column, all bool) {
@@ -88,6 +87,7 @@ func (b *builder) columns(t *store.Table, cols []*store.Column, all bool) {
 	}
 }
 
+// query renders a SELECT and returns the descriptors of its result columns.
 func (b *builder) query(q *store.Query) ([]*store.Column, error) {
 	t, err := b.table(q.Table)
 	if err != nil {
