@@ -206,7 +206,7 @@ func Load(args []string, env func(string) (string, bool)) (Config, error) {
 	if cfg.MemoryLimit, err = ParseMemoryLimit(v.GetString("memory_limit")); err != nil {
 		return Config{}, err
 	}
-	if cfg.GCPercent, err = ParseGCPercent(v.GetString("gc_percent")); err != nil {
+	if cfg.GCPercent, err = parseGCPercent(v.GetString("gc_percent")); err != nil {
 		return Config{}, err
 	}
 	if cfg.Listen == "" {
@@ -273,10 +273,10 @@ func ParseMemoryLimit(raw string) (int64, error) {
 	return n * mult, nil
 }
 
-// ParseGCPercent reads AKGO_GC_PERCENT: a whole number from 10 to
+// parseGCPercent reads AKGO_GC_PERCENT: a whole number from 10 to
 // 10,000. Unlike GOGC it has no "off": without collections the heap would
 // only be bounded by the memory limit.
-func ParseGCPercent(raw string) (int, error) {
+func parseGCPercent(raw string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(raw))
 	if err != nil || n < 10 || n > 10000 {
 		return 0, fmt.Errorf("config: gc percent %q (AKGO_GC_PERCENT): want a whole number from 10 to 10000", raw)

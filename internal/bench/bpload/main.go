@@ -84,26 +84,15 @@ func main() {
 
 func run(db, pg string, users, groups int, passes []string, cpuProfile, memProfile string) error {
 	ctx := context.Background()
-	// The memory limit akserver sets (AKGO_MEMORY_LIMIT, unless GOMEMLIMIT).
-	raw := config.DefaultMemoryLimit
-	if v := os.Getenv("AKGO_MEMORY_LIMIT"); v != "" {
-		raw = v
-	}
-	limit, err := config.ParseMemoryLimit(raw)
+	// The memory limit and collector target akserver sets, read as it
+	// reads them (AKGO_MEMORY_LIMIT unless GOMEMLIMIT, AKGO_GC_PERCENT
+	// unless GOGC).
+	settings, err := config.Load(nil, os.LookupEnv)
 	if err != nil {
 		return err
 	}
-	limit = app.SetMemoryLimit(limit, os.LookupEnv)
-	// And the collector's target (AKGO_GC_PERCENT, unless GOGC).
-	rawGC := strconv.Itoa(config.DefaultGCPercent)
-	if v := os.Getenv("AKGO_GC_PERCENT"); v != "" {
-		rawGC = v
-	}
-	gcPercent, err := config.ParseGCPercent(rawGC)
-	if err != nil {
-		return err
-	}
-	gcPercent = app.SetGCPercent(gcPercent, os.LookupEnv)
+	limit := app.SetMemoryLimit(settings.MemoryLimit, os.LookupEnv)
+	gcPercent := app.SetGCPercent(settings.GCPercent, os.LookupEnv)
 	dbURL, cleanup, err := database(ctx, db, pg)
 	if err != nil {
 		return err
