@@ -194,6 +194,18 @@ func openPiped(t *testing.T) (store.Store, *sql.DB, string) {
 	return s, db, schema
 }
 
+// otherPool is a plain pgx pool on the test database, outside the store
+// and its connections, to watch them from; closed when the test ends.
+func otherPool(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", baseURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // pipedConn is one connection of openPiped's single-connection pool,
 // released when the test ends.
 func pipedConn(t *testing.T) (context.Context, *sql.Conn) {
@@ -290,11 +302,7 @@ func TestReadEndDeferred(t *testing.T) {
 func TestReadEndTimer(t *testing.T) {
 	s, db, schema := openPiped(t)
 	ctx := t.Context()
-	other, err := sql.Open("pgx", baseURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := otherPool(t)
 	if _, err := other.ExecContext(ctx, "SET lock_timeout = '2s'"); err != nil {
 		t.Fatal(err)
 	}
@@ -637,11 +645,7 @@ func TestDecodersFollowColumnType(t *testing.T) {
 func TestViewCommitted(t *testing.T) {
 	s, db, _ := openPiped(t)
 	ctx := t.Context()
-	other, err := sql.Open("pgx", baseURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := otherPool(t)
 	// inTransaction counts the backends, other than other's, whose last
 	// statement read the piped table and that sit in an open transaction.
 	inTransaction := func(t *testing.T) int {
