@@ -37,7 +37,7 @@ func Superusers(ctx context.Context, tx store.Tx, reg *registry.Registry, userPK
 	for i, r := range rows {
 		members[i] = Membership{User: r[engine.M2MTarget].(int64), Group: r[engine.M2MSource]}
 	}
-	return SuperusersOf(ctx, tx, reg, members)
+	return SuperusersOf(ctx, tx, reg, members, nil)
 }
 
 // Membership is one user's membership of one group (its pk as stored).
@@ -46,27 +46,41 @@ type Membership struct {
 	Group any
 }
 
+// Group is what the superuser check needs of one group: its own flag and
+// its parent's pk as stored (nil at the root).
+type Group struct {
+	Superuser bool
+	Parent    any
+}
+
 // SuperusersOf answers Superusers from memberships the caller already
 // read (a user list shows them as the users' groups): the groups and their
-// ancestors are read, one query per level of the tree.
-func SuperusersOf(ctx context.Context, tx store.Tx, reg *registry.Registry, members []Membership) (map[int64]bool, error) {
+// ancestors are read, one query per level of the tree. known holds groups
+// the caller has read too (a user list shows them as groups_obj), by pk
+// as stored; those and, where their parents are known as well, their
+// ancestors are not read again.
+func SuperusersOf(ctx context.Context, tx store.Tx, reg *registry.Registry, members []Membership, known map[any]Group) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	if len(members) == 0 {
 		return out, nil
 	}
 	gm, _ := reg.Model("authentik_core.group")
 	// Load every group the members reach, one level of parents per query.
-	type group struct {
-		superuser bool
-		parent    any
-	}
-	groups := map[any]group{}
+	groups := map[any]Group{}
 	var frontier []any
-	reach := func(g any) {
+	var reach func(g any)
+	reach = func(g any) {
 		if _, seen := groups[g]; seen {
 			return
 		}
-		groups[g] = group{}
+		if k, ok := known[g]; ok {
+			groups[g] = k
+			if k.Parent != nil {
+				reach(k.Parent)
+			}
+			return
+		}
+		groups[g] = Group{}
 		frontier = append(frontier, g)
 	}
 	for _, m := range members {
@@ -83,7 +97,7 @@ func SuperusersOf(ctx context.Context, tx store.Tx, reg *registry.Registry, memb
 		for _, g := range loaded {
 			su, _ := g[suCol].(bool)
 			parent := g[parentCol]
-			groups[g[gm.PKColumn]] = group{superuser: su, parent: parent}
+			groups[g[gm.PKColumn]] = Group{Superuser: su, Parent: parent}
 			if parent != nil {
 				reach(parent)
 			}
@@ -99,9 +113,9 @@ func SuperusersOf(ctx context.Context, tx store.Tx, reg *registry.Registry, memb
 		}
 		su := false
 		seen := map[any]bool{}
-		for cur := g; cur != nil && !seen[cur]; cur = groups[cur].parent {
+		for cur := g; cur != nil && !seen[cur]; cur = groups[cur].Parent {
 			seen[cur] = true
-			if groups[cur].superuser {
+			if groups[cur].Superuser {
 				su = true
 				break
 			}

@@ -41,7 +41,7 @@ func (h *hooks) core() {
 					members = append(members, auth.Membership{User: pks[i], Group: g})
 				}
 			}
-			su, err = auth.SuperusersOf(ctx, tx, h.e.Registry, members)
+			su, err = auth.SuperusersOf(ctx, tx, h.e.Registry, members, shownGroups(objs))
 		} else {
 			su, err = auth.Superusers(ctx, tx, h.e.Registry, pks)
 		}
@@ -201,3 +201,36 @@ func ParseUserAgent(ua string) map[string]any {
 }
 
 func parseUUID(s string) (uuid.UUID, error) { return uuid.Parse(s) }
+
+// shownGroups collects the groups a users page already shows in its
+// groups_obj (projected before is_superuser, in name order), so the
+// superuser check does not read them again: their pks, flags and parents
+// are the stored values the check compares (uuid text).
+func shownGroups(objs []engine.Object) map[any]auth.Group {
+	var known map[any]auth.Group
+	for _, o := range objs {
+		list, _ := o["groups_obj"].([]any)
+		for _, g := range list {
+			obj, ok := g.(engine.Object)
+			if !ok {
+				continue
+			}
+			pk, ok := obj["pk"].(string)
+			su, okSU := obj["is_superuser"].(bool)
+			if !ok || !okSU {
+				continue
+			}
+			var parent any
+			if p, ok := obj["parent"].(string); ok {
+				parent = p
+			} else if obj["parent"] != nil {
+				continue
+			}
+			if known == nil {
+				known = map[any]auth.Group{}
+			}
+			known[pk] = auth.Group{Superuser: su, Parent: parent}
+		}
+	}
+	return known
+}
