@@ -140,18 +140,7 @@ func assertRows(t *testing.T, ctx context.Context, s store.Store, want int64) {
 func pipedTable(t *testing.T, s store.Store) {
 	t.Helper()
 	ctx := t.Context()
-	tbl := store.Table{Name: "piped", PK: []string{"id"}, AutoIncrement: true, Columns: []store.Column{
-		{Name: "id", Type: store.TypeInt},
-		{Name: "text", Type: store.TypeText, Nullable: true},
-		{Name: "int", Type: store.TypeInt, Nullable: true},
-		{Name: "float", Type: store.TypeFloat, Nullable: true},
-		{Name: "bool", Type: store.TypeBool, Nullable: true},
-		{Name: "uuid", Type: store.TypeUUID, Nullable: true},
-		{Name: "time", Type: store.TypeTime, Nullable: true},
-		{Name: "json", Type: store.TypeJSON, Nullable: true},
-		{Name: "bytes", Type: store.TypeBytes, Nullable: true},
-	}}
-	if err := s.Migrate(ctx, []store.Migration{{Version: 1, Name: "piped", Steps: []store.Step{store.CreateTable{Table: tbl}}}}); err != nil {
+	if err := s.Migrate(ctx, pipedMigrations()); err != nil {
 		t.Fatal(err)
 	}
 	rows := []store.Row{
@@ -171,6 +160,22 @@ func pipedTable(t *testing.T, s store.Store) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// pipedMigrations creates pipedTable's table.
+func pipedMigrations() []store.Migration {
+	tbl := store.Table{Name: "piped", PK: []string{"id"}, AutoIncrement: true, Columns: []store.Column{
+		{Name: "id", Type: store.TypeInt},
+		{Name: "text", Type: store.TypeText, Nullable: true},
+		{Name: "int", Type: store.TypeInt, Nullable: true},
+		{Name: "float", Type: store.TypeFloat, Nullable: true},
+		{Name: "bool", Type: store.TypeBool, Nullable: true},
+		{Name: "uuid", Type: store.TypeUUID, Nullable: true},
+		{Name: "time", Type: store.TypeTime, Nullable: true},
+		{Name: "json", Type: store.TypeJSON, Nullable: true},
+		{Name: "bytes", Type: store.TypeBytes, Nullable: true},
+	}}
+	return []store.Migration{{Version: 1, Name: "piped", Steps: []store.Step{store.CreateTable{Table: tbl}}}}
 }
 
 // openPiped gives a store and the driver-level pool of one connection on
