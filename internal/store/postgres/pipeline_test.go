@@ -122,6 +122,14 @@ func TestBeginPipelined(t *testing.T) {
 
 func assertRows(t *testing.T, ctx context.Context, s store.Store, want int64) {
 	t.Helper()
+	if n := countRows(t, ctx, s); n != want {
+		t.Fatalf("%d rows, want %d", n, want)
+	}
+}
+
+// countRows counts pipedTable's rows in a view.
+func countRows(t *testing.T, ctx context.Context, s store.Store) int64 {
+	t.Helper()
 	var n int64
 	if err := s.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -130,9 +138,7 @@ func assertRows(t *testing.T, ctx context.Context, s store.Store, want int64) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if n != want {
-		t.Fatalf("%d rows, want %d", n, want)
-	}
+	return n
 }
 
 // pipedTable is one column of each store type, holding one row with
@@ -715,14 +721,7 @@ func TestViewCommitted(t *testing.T) {
 	})
 
 	t.Run("writes are refused", func(t *testing.T) {
-		var n int64
-		if err := s.View(ctx, func(tx store.Tx) error {
-			var err error
-			n, err = tx.Count(ctx, store.Query{Table: "piped"})
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		n := countRows(t, ctx, s)
 		err := s.ViewCommitted(ctx, func(tx store.Tx) error {
 			return tx.Exec(ctx, "INSERT INTO piped (text) VALUES (?)", "sneaked in")
 		})

@@ -271,16 +271,16 @@ func (dialect) InArray(col string, t store.ColumnType, vals []any, bind func(any
 }
 
 // LimitOffset writes the limit into the statement text. As a parameter it
-// kept PostgreSQL from ever reusing a plan: a generic plan must assume an
-// unknown LIMIT returns a tenth of the table, which never looks as cheap
-// as the plan for the actual value, so every execution of a prepared list
-// page, retrieve or subquery keyed by one was planned again
-// (pg_prepared_statements showed no generic plan after any number of
-// runs). Written out, the statement gets its generic plan after five runs
-// like any other. The values are few (page sizes, 1 for a lookup), so
-// the statement texts stay few. An OFFSET, which changes with every page,
-// stays a parameter: pages past the first are planned per execution as
-// before.
+// kept PostgreSQL from reusing the plan of an ordered page: a generic plan
+// must assume an unknown LIMIT returns a tenth of the table, which never
+// looks as cheap as the plan for the actual value, so every execution of
+// a prepared list page was planned again (pg_prepared_statements showed
+// no generic plan after any number of runs; a lookup by a unique key got
+// one either way). Written out, the statement gets its generic plan after
+// five runs like any other. The values are few (page sizes, 1 or 2 for a
+// lookup), so the statement texts stay few. An OFFSET, which changes with
+// every page, stays a parameter: pages past the first are planned per
+// execution as before.
 func (dialect) LimitOffset(limit, offset int, bind func(any) string) string {
 	var s string
 	if limit > 0 {
