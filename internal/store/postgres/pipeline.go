@@ -732,8 +732,27 @@ func valueFunc(m *pgtype.Map, fd pgconn.FieldDescription) func([]byte) (driver.V
 		return scanAs(m, fd, func(v pgtype.Timestamp) (driver.Value, error) { return v.Value() })
 	case pgtype.TimestamptzOID:
 		return scanAs(m, fd, func(v pgtype.Timestamptz) (driver.Value, error) { return v.Value() })
+	case pgtype.TextArrayOID, pgtype.VarcharArrayOID, pgtype.UUIDArrayOID:
+		return scanAs(m, fd, elements[string])
+	case pgtype.Int8ArrayOID:
+		return scanAs(m, fd, elements[int64])
 	}
 	return scanAs(m, fd, func(v string) (driver.Value, error) { return v, nil })
+}
+
+// elements gives an array (sqldb.ArrayNester's nested reads) as the
+// values its elements give read on their own, nil for NULL.
+func elements[T any](v []*T) (driver.Value, error) {
+	if v == nil {
+		return nil, nil
+	}
+	out := make([]any, len(v))
+	for i, p := range v {
+		if p != nil {
+			out[i] = *p
+		}
+	}
+	return out, nil
 }
 
 func scanAs[T any](m *pgtype.Map, fd pgconn.FieldDescription, conv func(T) (driver.Value, error)) func([]byte) (driver.Value, error) {

@@ -315,6 +315,10 @@ var _ sqldb.AutocommitReader = dialect{}
 // pipeline still run in one implicit transaction, with a snapshot each.
 func (dialect) AutocommitReads() {}
 
+// ArraySubquery nests a read as an array column (sqldb.ArrayNester); the
+// connection decodes text, uuid and bigint arrays (valueFunc).
+func (dialect) ArraySubquery(sub string) string { return "ARRAY(" + sub + ")" }
+
 func (dialect) AlterColumnInPlace() bool { return true }
 
 var _ sqldb.ErrorPositioner = dialect{}

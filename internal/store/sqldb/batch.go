@@ -44,11 +44,50 @@ func (t *tx) ReadMany(ctx context.Context, reads []store.Read) ([]store.ReadResu
 	if err := t.begin(false); err != nil {
 		return nil, err
 	}
-	queries := make([]string, len(reads))
-	args := make([][]any, len(reads))
+	folds, err := t.newBuilder().folds(reads)
+	if err != nil {
+		return nil, err
+	}
+	out, err = t.readBatch(ctx, reads, folds)
+	switch {
+	case errors.Is(err, errNoBatch):
+		// A connection that cannot batch after all: one by one.
+		t.s.noBatches.Store(true)
+		return t.ReadMany(ctx, reads)
+	case errors.Is(err, errSeveral):
+		return t.readBatch(ctx, reads, nil)
+	case err != nil:
+		return nil, err
+	}
+	return out, nil
+}
+
+// errSeveral: the lookup the folded reads were nested in found more than
+// one row, for which they do not give what they give on their own.
+var errSeveral = errors.New("store: folded lookup found several rows")
+
+// readBatch sends the reads in one round trip, those of folds inside the
+// first read's statement.
+func (t *tx) readBatch(ctx context.Context, reads []store.Read, folds []fold) ([]store.ReadResult, error) {
+	out := make([]store.ReadResult, len(reads))
+	folded := make([]bool, len(reads))
+	for _, f := range folds {
+		folded[f.read] = true
+	}
+	var (
+		queries []string
+		args    [][]any
+		sent    []int
+	)
 	cols := make([][]*store.Column, len(reads))
 	for i := range reads {
+		if folded[i] {
+			continue
+		}
 		b := t.newBuilder()
+		if i == 0 && len(folds) > 0 {
+			b.nest = func() error { return b.nested(folds, reads) }
+		}
 		var err error
 		if reads[i].Count {
 			err = b.count(reads[i].Query)
@@ -58,7 +97,7 @@ func (t *tx) ReadMany(ctx context.Context, reads []store.Read) ([]store.ReadResu
 		if err != nil {
 			return nil, err
 		}
-		queries[i], args[i] = b.buf.String(), b.args
+		queries, args, sent = append(queries, b.buf.String()), append(args, b.args), append(sent, i)
 	}
 	var results [][][]driver.Value
 	err := t.conn.Raw(func(dc any) error {
@@ -72,40 +111,59 @@ func (t *tx) ReadMany(ctx context.Context, reads []store.Read) ([]store.ReadResu
 	})
 	if err != nil {
 		if errors.Is(err, errNoBatch) {
-			// A connection that cannot batch after all: one by one.
-			t.s.noBatches.Store(true)
-			return t.ReadMany(ctx, reads)
+			return nil, err
 		}
 		return nil, t.fail(err)
 	}
-	if len(results) != len(reads) {
-		return nil, t.fail(fmt.Errorf("store: batch of %d reads returned %d results", len(reads), len(results)))
+	if len(results) != len(queries) {
+		return nil, t.fail(fmt.Errorf("store: batch of %d reads returned %d results", len(queries), len(results)))
 	}
-	for i, r := range reads {
+	for j, i := range sent {
+		r, res := reads[i], results[j]
 		if r.Count {
-			if len(results[i]) != 1 || len(results[i][0]) != 1 {
+			if len(res) != 1 || len(res[0]) != 1 {
 				return nil, t.fail(fmt.Errorf("store: count of %s returned no single value", r.Query.Table))
 			}
-			n, ok := results[i][0][0].(int64)
+			n, ok := res[0][0].(int64)
 			if !ok {
-				return nil, t.fail(fmt.Errorf("store: count of %s returned %T", r.Query.Table, results[i][0][0]))
+				return nil, t.fail(fmt.Errorf("store: count of %s returned %T", r.Query.Table, res[0][0]))
 			}
 			out[i].N = n
 			continue
 		}
-		rows := make([]store.Row, len(results[i]))
+		nested := 0
+		if i == 0 {
+			nested = len(folds)
+			if nested > 0 && len(res) > 1 {
+				return nil, errSeveral
+			}
+		}
+		rows := make([]store.Row, len(res))
 		raw := make([]any, len(cols[i]))
-		for j, vals := range results[i] {
-			for k, v := range vals {
-				raw[k] = v
+		for k, vals := range res {
+			if len(vals) != len(raw)+nested {
+				return nil, t.fail(fmt.Errorf("store: read of %s returned %d columns, want %d", r.Query.Table, len(vals), len(raw)+nested))
+			}
+			for c := range raw {
+				raw[c] = vals[c]
 			}
 			row, err := decodeRow(r.Query.Table, cols[i], raw)
 			if err != nil {
 				return nil, err
 			}
-			rows[j] = row
+			rows[k] = row
 		}
 		out[i].Rows = rows
+		for fi := range nested {
+			f := folds[fi]
+			out[f.read].Rows = []store.Row{}
+			if len(res) == 1 {
+				var err error
+				if out[f.read].Rows, err = f.unfold(reads[f.read].Query.Table, rows[0][f.outer.Name], res[0][len(raw)+fi]); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
 	return out, nil
 }

@@ -18,6 +18,9 @@ type builder struct {
 	sch  *Schema
 	buf  strings.Builder
 	args []any
+	// nest, when set, writes columns after the next SELECT's own and
+	// makes its table known as nestAlias (see folds).
+	nest func() error
 }
 
 func (b *builder) w(s string) { b.buf.WriteString(s) }
@@ -102,6 +105,13 @@ func (b *builder) query(q *store.Query) ([]*store.Column, error) {
 		b.w("DISTINCT ")
 	}
 	b.columns(t, cols, len(q.Columns) == 0)
+	nest := b.nest
+	if nest != nil {
+		b.nest = nil
+		if err := nest(); err != nil {
+			return nil, err
+		}
+	}
 	src, inCol, rest, err := b.inJoin(t, q)
 	if err != nil {
 		return nil, err
@@ -112,6 +122,9 @@ func (b *builder) query(q *store.Query) ([]*store.Column, error) {
 		b.w(" CROSS JOIN ")
 	}
 	b.w(Quote(t.Name))
+	if nest != nil {
+		b.w(" AS " + Quote(nestAlias))
+	}
 	if src != "" {
 		b.w(" WHERE ")
 		b.w(Quote(inCol.Name))
@@ -127,32 +140,39 @@ func (b *builder) query(q *store.Query) ([]*store.Column, error) {
 	} else if err := b.where(t, q.Where); err != nil {
 		return nil, err
 	}
-	if len(q.OrderBy) > 0 {
-		b.w(" ORDER BY ")
-		for i, o := range q.OrderBy {
-			c, err := column(t, o.Column)
-			if err != nil {
-				return nil, err
-			}
-			if i > 0 {
-				b.w(", ")
-			}
-			b.w(Quote(c.Name))
-			if o.Desc {
-				b.w(" DESC")
-			} else {
-				b.w(" ASC")
-			}
-			if c.Nullable {
-				b.w(b.d.NullsOrder(o.Desc))
-			}
-		}
+	if err := b.orderBy(t, q.OrderBy); err != nil {
+		return nil, err
 	}
 	if q.Limit < 0 || q.Offset < 0 {
 		return nil, errors.New("store: negative limit or offset")
 	}
 	b.w(b.d.LimitOffset(q.Limit, q.Offset, b.bind))
 	return cols, nil
+}
+
+// orderBy writes the ORDER BY clause of order, if any.
+func (b *builder) orderBy(t *store.Table, order []store.Order) error {
+	for i, o := range order {
+		c, err := column(t, o.Column)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			b.w(" ORDER BY ")
+		} else {
+			b.w(", ")
+		}
+		b.w(Quote(c.Name))
+		if o.Desc {
+			b.w(" DESC")
+		} else {
+			b.w(" ASC")
+		}
+		if c.Nullable {
+			b.w(b.d.NullsOrder(o.Desc))
+		}
+	}
+	return nil
 }
 
 func (b *builder) where(t *store.Table, c store.Cond) error {

@@ -64,6 +64,36 @@ func testReadMany(t *testing.T, open Opener) {
 		}
 	}
 
+	// A lookup with reads keyed by its own row, as a retrieve sends them
+	// (PostgreSQL answers the two-column ones inside the lookup).
+	lookup := func(table string, where store.Cond, cols ...string) store.Query {
+		return store.Query{Table: table, Columns: cols, Where: where, Limit: 2}
+	}
+	keyed := func(lk store.Query, key string, q store.Query, more ...store.Cond) store.Read {
+		sub := lk
+		sub.Columns = []string{key}
+		in := store.InQueryCond{Column: q.Where.(store.InQueryCond).Column, Query: sub}
+		q.Where = in
+		if len(more) > 0 {
+			q.Where = append(store.AndCond{in}, more...)
+		}
+		return store.Read{Query: q}
+	}
+	ownerIn := store.InQueryCond{Column: "owner"}
+	byOwner := []store.Order{{Column: "owner"}, {Column: "id"}}
+	withSets := func(lk store.Query) []store.Read {
+		return []store.Read{
+			{Query: lk},
+			keyed(lk, "id", store.Query{Table: "items", Columns: []string{"owner", "id"}, Where: ownerIn, OrderBy: byOwner}),
+			keyed(lk, "id", store.Query{Table: "items", Columns: []string{"name", "owner"}, Where: ownerIn,
+				OrderBy: []store.Order{{Column: "rank", Desc: true}, {Column: "id"}}}, store.Eq("active", true)),
+			keyed(lk, "id", store.Query{Table: "items", Columns: []string{"owner", "id", "name"}, Where: ownerIn, OrderBy: byOwner}),
+			{Query: keyed(lk, "id", store.Query{Table: "items", Where: ownerIn}).Query, Count: true},
+		}
+	}
+	alphaLookup := lookup("items", store.Eq("name", "Alpha"))
+	idIn := store.InQueryCond{Column: "id"}
+
 	tests := []struct {
 		name  string
 		reads []store.Read
@@ -76,6 +106,27 @@ func testReadMany(t *testing.T, open Opener) {
 		{name: "one read", reads: all[:1]},
 		{name: "selects and counts of every column type", reads: all},
 		{name: "in a committed view", reads: all, committed: true},
+		{name: "a lookup with reads keyed by its row", reads: withSets(lookup("accounts", store.Eq("username", "alice")))},
+		{name: "a keyed lookup in a committed view", reads: withSets(lookup("accounts", store.Eq("username", "bob"))), committed: true},
+		{name: "a lookup finding two rows", reads: withSets(lookup("accounts", store.Eq("realm", "r")))},
+		{name: "a lookup finding none", reads: withSets(lookup("accounts", store.Eq("username", "nobody")))},
+		{name: "a lookup of some columns, the key among them", reads: withSets(lookup("accounts", store.Eq("username", "alice"), "username", "id"))[:3]},
+		{name: "a lookup of some columns, the key not among them", reads: withSets(lookup("accounts", store.Eq("username", "alice"), "username"))[:3]},
+		{name: "a lookup of one row by LIMIT 1", reads: withSets(store.Query{Table: "accounts", Where: store.Eq("realm", "r"), OrderBy: []store.Order{{Column: "username", Desc: true}}, Limit: 1})},
+		{name: "a lookup whose key is NULL", reads: []store.Read{
+			{Query: lookup("items", store.Eq("name", "Gamma*[x]?"))},
+			keyed(lookup("items", store.Eq("name", "Gamma*[x]?")), "owner", store.Query{Table: "accounts", Columns: []string{"id", "username"}, Where: idIn}),
+		}},
+		{name: "sets holding NULL and the lookup's own table", reads: []store.Read{
+			{Query: alphaLookup},
+			keyed(alphaLookup, "owner", store.Query{Table: "accounts", Columns: []string{"email", "id"}, Where: idIn}),
+			keyed(alphaLookup, "owner", store.Query{Table: "items", Columns: []string{"owner", "name"}, Where: ownerIn, OrderBy: []store.Order{{Column: "name"}}}),
+			keyed(alphaLookup, "owner", store.Query{Table: "items", Columns: []string{"rank", "owner"}, Where: ownerIn, OrderBy: []store.Order{{Column: "rank", Desc: true}}}),
+		}},
+		{name: "keyed reads behind an uncommitted write", reads: withSets(lookup("accounts", store.Eq("username", "alice"))), write: func(tx store.Tx) error {
+			_, err := tx.Insert(t.Context(), "items", store.Row{"name": "new", "owner": alice, "active": true})
+			return err
+		}},
 		{name: "a transaction's own uncommitted rows", reads: all[:3], write: func(tx store.Tx) error {
 			_, err := tx.Insert(t.Context(), "items", store.Row{"name": "uncommitted"})
 			return err
