@@ -317,7 +317,7 @@ func (dialect) AutocommitReads() {}
 
 // ArraySubquery nests a read as an array column (sqldb.ArrayNester); the
 // connection decodes text, uuid and bigint arrays (valueFunc).
-func (dialect) ArraySubquery(sub string) string { return "ARRAY(" + sub + ")" }
+func (dialect) ArraySubquery() (open, close string) { return "ARRAY(", ")" }
 
 func (dialect) AlterColumnInPlace() bool { return true }
 

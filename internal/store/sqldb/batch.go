@@ -86,6 +86,7 @@ func (t *tx) readBatch(ctx context.Context, reads []store.Read, folds []fold) ([
 		}
 		b := t.newBuilder()
 		if i == 0 && len(folds) > 0 {
+			b.buf.Grow(512 * len(folds))
 			b.nest = func() error { return b.nested(folds, reads) }
 		}
 		var err error
