@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"database/sql"
 	"testing"
 
 	"github.com/akgo/akgo/internal/store"
@@ -11,12 +12,8 @@ import (
 // plan after PostgreSQL's five custom ones, so it is not planned again on
 // every execution; with its LIMIT as a parameter it never did.
 func TestPagesReusePlans(t *testing.T) {
-	_, db, _ := openPiped(t)
-	s := postgres.StoreOn(db) // one connection: every statement is prepared on it
+	s, db := oneConnStore(t)
 	ctx := t.Context()
-	if err := s.Migrate(ctx, pipedMigrations()); err != nil { // applied: only learns the table
-		t.Fatal(err)
-	}
 	q := store.Query{Table: "piped", Columns: []string{"id", "text"}, Where: store.CmpCond{Column: "text", Op: "!=", Value: "nobody"},
 		OrderBy: []store.Order{{Column: "id"}}, Limit: 2}
 	for i := 0; i < 8; i++ {
@@ -37,4 +34,16 @@ func TestPagesReusePlans(t *testing.T) {
 	if generic == 0 {
 		t.Errorf("generic plans %d, custom plans %d after 8 runs: the page is planned on every execution", generic, custom)
 	}
+}
+
+// oneConnStore is a store on openPiped's pool of one connection, so every
+// statement it sends is prepared on the connection db reaches.
+func oneConnStore(t *testing.T) (store.Store, *sql.DB) {
+	t.Helper()
+	_, db, _ := openPiped(t)
+	s := postgres.StoreOn(db)
+	if err := s.Migrate(t.Context(), pipedMigrations()); err != nil { // applied: only learns the table
+		t.Fatal(err)
+	}
+	return s, db
 }

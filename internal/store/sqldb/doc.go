@@ -45,7 +45,9 @@
 // table's count minus that value's, which SQLite answers without reading
 // the rows. ReadMany hands its statements to a driver connection that is a
 // BatchQueryer (PostgreSQL's pipeline) in one round trip, and runs them
-// one by one on any other.
+// one by one on any other; where the dialect nests arrays (ArrayNester),
+// two-column reads keyed by a lookup's own row travel inside the
+// lookup's statement (fold.go).
 //
 // Foreign keys are DEFERRABLE INITIALLY DEFERRED, so a violation surfaces
 // at COMMIT (Update returns the *store.ForeignKeyError); RESTRICT is

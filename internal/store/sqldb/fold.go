@@ -32,8 +32,8 @@ type ArrayNester interface {
 const nestAlias = "akgo_outer"
 
 // fold is a read ReadMany answers from an array column of the lookup
-// (reads[0]) instead of a statement of its own: a read of two columns,
-// key and val, whose only link to the lookup is "key IN (the lookup's
+// (reads[0]) instead of a statement of its own: a read of two columns
+// (named, or all of a two-column table), key and val, whose only link to the lookup is "key IN (the lookup's
 // own query, selecting outer)".
 type fold struct {
 	read  int
@@ -77,7 +77,19 @@ func (b *builder) folds(reads []store.Read) ([]fold, error) {
 
 // foldOf reports whether q is keyed by main's rows the way folds needs.
 func (b *builder) foldOf(mt *store.Table, main, q store.Query) (fold, bool, error) {
-	if q.Limit != 0 || q.Offset != 0 || q.Distinct || len(q.Columns) != 2 || q.Columns[0] == q.Columns[1] {
+	if q.Limit != 0 || q.Offset != 0 || q.Distinct {
+		return fold{}, false, nil
+	}
+	t, err := b.table(q.Table)
+	if err != nil {
+		return fold{}, false, err
+	}
+	// A many-to-many table's read selects all of its two columns.
+	cols := q.Columns
+	if cols == nil && len(t.Columns) == 2 {
+		cols = []string{t.Columns[0].Name, t.Columns[1].Name}
+	}
+	if len(cols) != 2 || cols[0] == cols[1] {
 		return fold{}, false, nil
 	}
 	conds := []store.Cond{q.Where}
@@ -95,18 +107,14 @@ func (b *builder) foldOf(mt *store.Table, main, q store.Query) (fold, bool, erro
 	if link < 0 {
 		return fold{}, false, nil
 	}
-	valName := q.Columns[0]
+	valName := cols[0]
 	if valName == in.Column {
-		valName = q.Columns[1]
-	} else if q.Columns[1] != in.Column {
+		valName = cols[1]
+	} else if cols[1] != in.Column {
 		return fold{}, false, nil
 	}
 	if main.Columns != nil && !slices.Contains(main.Columns, in.Query.Columns[0]) {
 		return fold{}, false, nil
-	}
-	t, err := b.table(q.Table)
-	if err != nil {
-		return fold{}, false, err
 	}
 	key, err := column(t, in.Column)
 	if err != nil {

@@ -18,6 +18,9 @@ func testReadMany(t *testing.T, open Opener) {
 	insert(t, s, "kinds", store.Row{"t": "x", "i": 1, "f": 2.5, "b": true, "u": alice, "ts": t0,
 		"j": map[string]any{"a": []any{1.0, "b"}}, "by": []byte{0, 1, 255}})
 	insert(t, s, "kinds", store.Row{})
+	for _, sh := range []store.Row{{"item": int64(1), "account": bob}, {"item": int64(1), "account": alice}, {"item": int64(2), "account": alice}} {
+		insert(t, s, "shares", sh)
+	}
 
 	all := []store.Read{
 		{Query: store.Query{Table: "items", OrderBy: []store.Order{{Column: "id"}}}},
@@ -113,6 +116,11 @@ func testReadMany(t *testing.T, open Opener) {
 		{name: "a lookup of some columns, the key among them", reads: withSets(lookup("accounts", store.Eq("username", "alice"), "username", "id"))[:3]},
 		{name: "a lookup of some columns, the key not among them", reads: withSets(lookup("accounts", store.Eq("username", "alice"), "username"))[:3]},
 		{name: "a lookup of one row by LIMIT 1", reads: withSets(store.Query{Table: "accounts", Where: store.Eq("realm", "r"), OrderBy: []store.Order{{Column: "username", Desc: true}}, Limit: 1})},
+		{name: "sets of a many-to-many table, all of its columns", reads: []store.Read{
+			{Query: alphaLookup},
+			keyed(alphaLookup, "id", store.Query{Table: "shares", Where: store.InQueryCond{Column: "item"}, OrderBy: []store.Order{{Column: "item"}, {Column: "account"}}}),
+			keyed(alphaLookup, "owner", store.Query{Table: "shares", Where: store.InQueryCond{Column: "account"}, OrderBy: []store.Order{{Column: "account"}, {Column: "item", Desc: true}}}),
+		}},
 		{name: "a lookup whose key is NULL", reads: []store.Read{
 			{Query: lookup("items", store.Eq("name", "Gamma*[x]?"))},
 			keyed(lookup("items", store.Eq("name", "Gamma*[x]?")), "owner", store.Query{Table: "accounts", Columns: []string{"id", "username"}, Where: idIn}),

@@ -85,6 +85,14 @@ var v1 = store.Migration{Version: 1, Name: "initial", Steps: []store.Step{
 		Name: "pairs", PK: []string{"a", "b"},
 		Columns: []store.Column{col("a", store.TypeText), col("b", store.TypeInt), nullable("v", store.TypeText)},
 	}},
+	// shares is a many-to-many table: its two columns are the set.
+	store.CreateTable{Table: store.Table{
+		Name: "shares", PK: []string{"item", "account"},
+		Columns: []store.Column{
+			{Name: "item", Type: store.TypeInt, Ref: &store.ForeignKey{Table: "items", Column: "id", OnDelete: store.Cascade}},
+			{Name: "account", Type: store.TypeUUID, Ref: &store.ForeignKey{Table: "accounts", Column: "id", OnDelete: store.Cascade}},
+		},
+	}},
 }}
 
 // v2 adds columns after the fact and seeds the default parent that
