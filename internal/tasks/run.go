@@ -37,11 +37,22 @@ func (s *Scheduler) run(ctx context.Context, e *entry, wait bool) (Result, error
 	}
 	defer func() { <-e.guard }()
 	var res Result
+	interrupted := false
 	err := s.exclusive(ctx, e.task.Name, wait, func() func(store.Tx) error {
 		start := s.clock.Now()
 		var runErr error
 		res, runErr = call(ctx, e.task.Run)
 		finish := s.clock.Now()
+		if runErr != nil && ctx.Err() != nil && errors.Is(runErr, ctx.Err()) {
+			// Stopped from outside (the server shutting down, the
+			// caller gone), not failed: as when authentik's worker
+			// dies mid-task, the last finished run's record stays, and
+			// no system_task_exception tells the admins about a
+			// restart.
+			interrupted = true
+			s.log.Info("system task interrupted", "task", e.task.Name, "err", runErr)
+			return func(store.Tx) error { return nil }
+		}
 		res = settle(res, runErr)
 		if runErr != nil {
 			s.log.Warn("system task failed", "task", e.task.Name, "err", runErr)
@@ -50,6 +61,9 @@ func (s *Scheduler) run(ctx context.Context, e *entry, wait bool) (Result, error
 	})
 	if err != nil {
 		return Result{}, err
+	}
+	if interrupted {
+		return Result{}, fmt.Errorf("tasks: run of %s interrupted: %w", e.task.Name, context.Cause(ctx))
 	}
 	return res, nil
 }

@@ -281,7 +281,9 @@ func (s *Scheduler) entry(name string) (*entry, error) {
 // Run runs a task now and waits for it: if it is running here or on another
 // replica, Run waits for that run to end first. This is the admin API's
 // retry. The returned error is about running or recording the task; the
-// task's own failure is in the Result (and the stored record).
+// task's own failure is in the Result (and the stored record). A run that
+// ctx stops (it fails with ctx's error once ctx is done) is not recorded:
+// the previous record stays, and the error wraps the context's.
 func (s *Scheduler) Run(ctx context.Context, name string) (Result, error) {
 	e, err := s.entry(name)
 	if err != nil {

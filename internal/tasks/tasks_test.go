@@ -3,6 +3,7 @@ package tasks_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -157,6 +158,82 @@ func TestRunRecordsOutcome(t *testing.T) {
 			}
 			if rec, _ := readRecord(t, st, "success"); rec.duration != 2 {
 				t.Errorf("success took %d s, want 2", rec.duration)
+			}
+		})
+	}
+}
+
+// TestInterruptedRunIsNotRecorded: a run stopped by its context (the
+// server shutting down, the API caller gone) is no failure: the last
+// finished run's record stays and no system_task_exception is emitted,
+// while a task failing with a context error of its own is one.
+func TestInterruptedRunIsNotRecorded(t *testing.T) {
+	for _, backend := range backends() {
+		t.Run(backend, func(t *testing.T) {
+			st := openStore(t, backend, freshDSN(t, backend))
+			clock := newFakeClock(t0)
+			events := &eventLog{}
+			s, err := tasks.New(tasks.Config{Store: st, Registry: registry.Default(), Events: events, Clock: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stop atomic.Bool
+			run := func(ctx context.Context) (tasks.Result, error) {
+				if !stop.Load() {
+					return tasks.Result{Messages: []string{"done"}}, nil
+				}
+				<-ctx.Done()
+				return tasks.Result{Messages: []string{"half"}}, fmt.Errorf("expire tokens: %w", ctx.Err())
+			}
+			own := func(ctx context.Context) (tasks.Result, error) {
+				inner, cancel := context.WithTimeout(ctx, time.Nanosecond)
+				defer cancel()
+				<-inner.Done()
+				return tasks.Result{}, fmt.Errorf("fetch: %w", inner.Err())
+			}
+			for _, task := range []tasks.Task{{Name: "stopped", Run: run}, {Name: "timed_out", Run: own}} {
+				if err := s.Register(task); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Run(t.Context(), "stopped"); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := readRecord(t, st, "stopped")
+
+			tests := []struct {
+				name       string
+				task       string
+				wantErr    error
+				wantStatus string
+				wantEvents int
+			}{
+				{"stopped from outside", "stopped", context.Canceled, before.status, 0},
+				{"failing with its own timeout", "timed_out", nil, string(tasks.StatusError), 1},
+			}
+			for _, tc := range tests {
+				t.Run(tc.name, func(t *testing.T) {
+					stop.Store(true)
+					ctx, cancel := context.WithCancel(t.Context())
+					time.AfterFunc(20*time.Millisecond, cancel)
+					n := len(events.all())
+					clock.Advance(time.Minute)
+					_, err := s.Run(ctx, tc.task)
+					cancel()
+					if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+						t.Fatalf("Run: %v, want %v", err, tc.wantErr)
+					}
+					rec, ok := readRecord(t, st, tc.task)
+					if !ok || rec.status != tc.wantStatus {
+						t.Fatalf("record %+v (stored %v), want status %s", rec, ok, tc.wantStatus)
+					}
+					if tc.task == "stopped" && (!rec.finish.Equal(before.finish) || !slices.Equal(rec.messages, before.messages)) {
+						t.Fatalf("record %+v, want the previous run's %+v", rec, before)
+					}
+					if got := len(events.all()) - n; got != tc.wantEvents {
+						t.Fatalf("%d events, want %d", got, tc.wantEvents)
+					}
+				})
 			}
 		})
 	}
