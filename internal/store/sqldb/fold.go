@@ -33,8 +33,8 @@ const nestAlias = "akgo_outer"
 
 // fold is a read ReadMany answers from an array column of the lookup
 // (reads[0]) instead of a statement of its own: a read of two columns
-// (named, or all of a two-column table), key and val, whose only link to the lookup is "key IN (the lookup's
-// own query, selecting outer)".
+// (named, or all of a two-column table), key and val, whose only link to
+// the lookup is "key IN (the lookup's own query, selecting outer)".
 type fold struct {
 	read  int
 	key   *store.Column
