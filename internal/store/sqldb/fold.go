@@ -19,7 +19,7 @@ import (
 // it, a read per computed set (a flow's stages and policies): three
 // statements in one pipeline, each with its protocol (parse, bind,
 // describe, execute) on both ends. With the sets as array columns of the
-// lookup, akserver's retrieve of a flow ran 6–23% faster under wrk
+// lookup, akserver's retrieve of a flow ran 6–35% faster under wrk
 // (docs/benchmarks.md, seventh round).
 type ArrayNester interface {
 	// ArraySubquery gives what goes before and after the subquery.
