@@ -25,6 +25,19 @@ type builder struct {
 
 func (b *builder) w(s string) { b.buf.WriteString(s) }
 
+// ident writes name quoted as Quote does, without building the quoted
+// string: the quoted names of every statement were a twentieth of a
+// retrieve's CPU on PostgreSQL, in allocations.
+func (b *builder) ident(name string) {
+	if strings.Contains(name, `"`) {
+		b.w(Quote(name))
+		return
+	}
+	b.buf.WriteByte('"')
+	b.buf.WriteString(name)
+	b.buf.WriteByte('"')
+}
+
 func (b *builder) bind(v any) string {
 	b.args = append(b.args, v)
 	return b.d.Placeholder(len(b.args))
@@ -86,7 +99,7 @@ func (b *builder) columns(t *store.Table, cols []*store.Column, all bool) {
 		if i > 0 {
 			b.w(", ")
 		}
-		b.w(Quote(c.Name))
+		b.ident(c.Name)
 	}
 }
 
@@ -121,15 +134,16 @@ func (b *builder) query(q *store.Query) ([]*store.Column, error) {
 		b.w(src)
 		b.w(" CROSS JOIN ")
 	}
-	b.w(Quote(t.Name))
+	b.ident(t.Name)
 	if nest != nil {
-		b.w(" AS " + Quote(nestAlias))
+		b.w(" AS ")
+		b.ident(nestAlias)
 	}
 	if src != "" {
 		b.w(" WHERE ")
-		b.w(Quote(inCol.Name))
+		b.ident(inCol.Name)
 		b.w(" = ")
-		b.w(Quote(InJoinColumn))
+		b.ident(InJoinColumn)
 		for _, c := range rest {
 			b.w(" AND (")
 			if err := b.cond(t, c); err != nil {
@@ -162,7 +176,7 @@ func (b *builder) orderBy(t *store.Table, order []store.Order) error {
 		} else {
 			b.w(", ")
 		}
-		b.w(Quote(c.Name))
+		b.ident(c.Name)
 		if o.Desc {
 			b.w(" DESC")
 		} else {
@@ -216,7 +230,7 @@ func (b *builder) cond(t *store.Table, c store.Cond) error {
 		if len(c.Query.Columns) != 1 {
 			return fmt.Errorf("store: InQuery on %s needs a subquery selecting exactly one column", c.Column)
 		}
-		b.w(Quote(col.Name))
+		b.ident(col.Name)
 		b.w(" IN (")
 		if _, err := b.query(&c.Query); err != nil {
 			return err
@@ -238,7 +252,7 @@ func (b *builder) cond(t *store.Table, c store.Cond) error {
 		if err != nil {
 			return err
 		}
-		b.w(Quote(col.Name))
+		b.ident(col.Name)
 		if c.IsNull {
 			b.w(" IS NULL")
 		} else {
@@ -310,7 +324,8 @@ func (b *builder) cmp(t *store.Table, c store.CmpCond) error {
 		b.w("1=0")
 		return nil
 	case errors.Is(err, errInvalidUUID) && op == "<>":
-		b.w(Quote(col.Name) + " IS NOT NULL")
+		b.ident(col.Name)
+		b.w(" IS NOT NULL")
 		return nil
 	case err != nil:
 		return fmt.Errorf("store: column %s: %w", col.Name, err)
@@ -318,15 +333,17 @@ func (b *builder) cmp(t *store.Table, c store.CmpCond) error {
 	if cv == nil {
 		switch op {
 		case "=":
-			b.w(Quote(col.Name) + " IS NULL")
+			b.ident(col.Name)
+			b.w(" IS NULL")
 		case "<>":
-			b.w(Quote(col.Name) + " IS NOT NULL")
+			b.ident(col.Name)
+			b.w(" IS NOT NULL")
 		default:
 			return fmt.Errorf("store: %s %s nil", col.Name, c.Op)
 		}
 		return nil
 	}
-	b.w(Quote(col.Name))
+	b.ident(col.Name)
 	b.w(" ")
 	b.w(op)
 	b.w(" ")
@@ -471,7 +488,7 @@ func (b *builder) in(t *store.Table, c store.InCond) error {
 	for i, cv := range vals {
 		marks[i] = b.bind(b.d.Bind(col.Type, cv))
 	}
-	b.w(Quote(col.Name))
+	b.ident(col.Name)
 	b.w(" IN (")
 	b.w(strings.Join(marks, ", "))
 	b.w(")")

@@ -121,7 +121,7 @@ func (t *tx) insert(ctx context.Context, table string, row store.Row, returning,
 		return 0, nil, err
 	}
 	b.w("INSERT INTO ")
-	b.w(Quote(tbl.Name))
+	b.ident(tbl.Name)
 	if len(cols) == 0 {
 		b.w(" DEFAULT VALUES")
 	} else {
@@ -473,7 +473,8 @@ func (b *builder) count(q store.Query) error {
 		b.w(")")
 		return nil
 	}
-	b.w("SELECT COUNT(*) FROM " + Quote(tbl.Name))
+	b.w("SELECT COUNT(*) FROM ")
+	b.ident(tbl.Name)
 	return b.where(tbl, q.Where)
 }
 
