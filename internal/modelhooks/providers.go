@@ -13,67 +13,160 @@ import (
 func (h *hooks) providers() {
 	apps := h.model("authentik_core.application")
 	providers := h.model("authentik_core.provider")
-	appOf := func(ctx context.Context, tx store.Tx, providerPK any) (store.Row, error) {
-		rows, err := tx.Select(ctx, store.Query{Table: apps.Table, Where: store.Eq(col(apps, "provider"), providerPK), Limit: 1})
-		if err != nil || len(rows) == 0 {
-			return nil, err
-		}
-		return rows[0], nil
+	appProvider := col(apps, "provider")
+	backchannel := col(providers, "backchannel_application")
+
+	// assigned_application_*: the application whose provider is the row
+	// (authentik's one-to-one), one read per page for each field; on
+	// PostgreSQL a retrieve folds it into the provider's own statement.
+	for _, name := range []string{"slug", "name"} {
+		valCol := col(apps, name)
+		key := "*.assigned_application_" + name
+		h.e.Hooks.AddPageQuery(key, engine.PageQuery{
+			RowColumn: func(m *registry.Model) string { return m.PKColumn },
+			Query: func(m *registry.Model, match func(string) store.Cond) store.Query {
+				return store.Query{Table: apps.Table, Columns: []string{appProvider, valCol}, Where: match(appProvider),
+					OrderBy: []store.Order{{Column: appProvider}, {Column: apps.PKColumn}}}
+			},
+			Values: func(m *registry.Model, rows []store.Row, result []store.Row) ([]any, error) {
+				by := map[any]any{}
+				for _, r := range result {
+					if _, seen := by[r[appProvider]]; !seen {
+						by[r[appProvider]] = r[valCol]
+					}
+				}
+				out := make([]any, len(rows))
+				for i, r := range rows {
+					out[i] = by[r[m.PKColumn]]
+				}
+				return out, nil
+			},
+		})
+		h.reads(key)
 	}
-	backchannelOf := func(ctx context.Context, tx store.Tx, providerPK any) (store.Row, error) {
-		p, err := one(ctx, tx, providers, providerPK)
-		if err != nil || p == nil {
-			return nil, err
-		}
-		return one(ctx, tx, apps, p[col(providers, "backchannel_application")])
-	}
-	field := func(get func(context.Context, store.Tx, any) (store.Row, error), name string) engine.ComputeFunc {
-		return func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-			app, err := get(ctx, tx, row[m.PKColumn])
-			if err != nil || app == nil {
+
+	// assigned_backchannel_application_*: the application the provider's
+	// base row points at. Application.backchannel_providers writes only
+	// the base table, so the concrete row's copy of the column is not
+	// read; both reads of a page go in one ReadMany.
+	for _, name := range []string{"slug", "name"} {
+		valCol := col(apps, name)
+		key := "*.assigned_backchannel_application_" + name
+		h.computeBatch(key, func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+			out := make([]any, len(rows))
+			pks := engine.DistinctValues(rows, m.PKColumn)
+			if len(pks) == 0 {
+				return out, nil
+			}
+			inPage := store.InCond{Column: providers.PKColumn, Values: pks}
+			res, err := tx.ReadMany(ctx, []store.Read{
+				{Query: store.Query{Table: providers.Table, Columns: []string{providers.PKColumn, backchannel}, Where: inPage}},
+				{Query: store.Query{Table: apps.Table, Columns: []string{apps.PKColumn, valCol},
+					Where: store.InQueryCond{Column: apps.PKColumn, Query: store.Query{Table: providers.Table, Columns: []string{backchannel}, Where: inPage}}}},
+			})
+			if err != nil {
 				return nil, err
 			}
-			return app[col(apps, name)], nil
-		}
+			appOf := make(map[any]any, len(res[0].Rows))
+			for _, r := range res[0].Rows {
+				appOf[r[providers.PKColumn]] = r[backchannel]
+			}
+			vals := make(map[any]any, len(res[1].Rows))
+			for _, r := range res[1].Rows {
+				vals[r[apps.PKColumn]] = r[valCol]
+			}
+			for i, r := range rows {
+				if a := appOf[r[m.PKColumn]]; a != nil {
+					out[i] = vals[a]
+				}
+			}
+			return out, nil
+		})
+		h.reads(key)
 	}
-	h.compute("*.assigned_application_slug", field(appOf, "slug"))
-	h.compute("*.assigned_application_name", field(appOf, "name"))
-	h.compute("*.assigned_backchannel_application_slug", field(backchannelOf, "slug"))
-	h.compute("*.assigned_backchannel_application_name", field(backchannelOf, "name"))
 
+	// outpost_set: "Outpost <name>" for each outpost serving the provider,
+	// by name; the links and the outposts of a page in one ReadMany.
 	outposts := h.model("authentik_outposts.outpost")
 	opProviders, _ := outposts.Field("providers")
-	h.compute("*.outpost_set", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		j, ok := h.e.Join(outposts, opProviders)
-		if !ok {
-			return []any{}, nil
+	h.computeBatch("*.outpost_set", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+		out := make([]any, len(rows))
+		for i := range out {
+			out[i] = []any{}
 		}
-		rows, err := tx.Select(ctx, store.Query{Table: outposts.Table, OrderBy: []store.Order{{Column: col(outposts, "name")}},
-			Where: store.InQueryCond{Column: outposts.PKColumn, Query: store.Query{Table: j.Table, Columns: []string{j.Self}, Where: store.Eq(j.Other, row[m.PKColumn])}}})
+		j, ok := h.e.Join(outposts, opProviders)
+		pks := engine.DistinctValues(rows, m.PKColumn)
+		if !ok || len(pks) == 0 {
+			return out, nil
+		}
+		links := store.InCond{Column: j.Other, Values: pks}
+		res, err := tx.ReadMany(ctx, []store.Read{
+			{Query: store.Query{Table: j.Table, Columns: []string{j.Self, j.Other}, Where: links}},
+			{Query: store.Query{Table: outposts.Table, Columns: []string{outposts.PKColumn, col(outposts, "name")},
+				Where:   store.InQueryCond{Column: outposts.PKColumn, Query: store.Query{Table: j.Table, Columns: []string{j.Self}, Where: links}},
+				OrderBy: []store.Order{{Column: col(outposts, "name")}, {Column: outposts.PKColumn}}}},
+		})
 		if err != nil {
 			return nil, err
 		}
-		out := []any{}
-		for _, r := range rows {
-			out = append(out, "Outpost "+str(r[col(outposts, "name")]))
+		serves := map[any]map[any]bool{} // outpost -> providers
+		for _, r := range res[0].Rows {
+			if serves[r[j.Self]] == nil {
+				serves[r[j.Self]] = map[any]bool{}
+			}
+			serves[r[j.Self]][r[j.Other]] = true
+		}
+		for i, r := range rows {
+			names := []any{}
+			for _, o := range res[1].Rows {
+				if serves[o[outposts.PKColumn]][r[m.PKColumn]] {
+					names = append(names, "Outpost "+str(o[col(outposts, "name")]))
+				}
+			}
+			out[i] = names
 		}
 		return out, nil
 	})
+	h.reads("*.outpost_set")
 
-	// SAML provider endpoints, absolute as authentik builds them.
+	// SAML provider endpoints, absolute as authentik builds them, from the
+	// assigned application's slug ("-" without one): one read per page.
 	saml := map[string]string{
 		"url_sso_post": "sso/binding/post/", "url_sso_redirect": "sso/binding/redirect/", "url_sso_init": "sso/binding/init/",
 		"url_slo_post": "slo/binding/post/", "url_slo_redirect": "slo/binding/redirect/",
 	}
+	appSlug := col(apps, "slug")
 	for name, suffix := range saml {
-		suffix := suffix
-		h.compute("authentik_providers_saml.samlprovider."+name, func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-			app, err := appOf(ctx, tx, row[m.PKColumn])
-			if err != nil || app == nil {
-				return "-", err
+		key := "authentik_providers_saml.samlprovider." + name
+		h.computeBatch(key, func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+			out := make([]any, len(rows))
+			for i := range out {
+				out[i] = "-"
 			}
-			return engine.BaseURLFrom(ctx) + "/application/saml/" + str(app[col(apps, "slug")]) + "/" + suffix, nil
+			pks := engine.DistinctValues(rows, m.PKColumn)
+			if len(pks) == 0 {
+				return out, nil
+			}
+			found, err := tx.Select(ctx, store.Query{Table: apps.Table, Columns: []string{appProvider, appSlug},
+				Where: store.InCond{Column: appProvider, Values: pks}, OrderBy: []store.Order{{Column: appProvider}, {Column: apps.PKColumn}}})
+			if err != nil {
+				return nil, err
+			}
+			slugOf := map[any]string{}
+			for _, r := range found {
+				if _, seen := slugOf[r[appProvider]]; !seen {
+					slugOf[r[appProvider]] = str(r[appSlug])
+				}
+			}
+			base := engine.BaseURLFrom(ctx)
+			for i, r := range rows {
+				if slug, ok := slugOf[r[m.PKColumn]]; ok {
+					out[i] = base + "/application/saml/" + slug + "/" + suffix
+				}
+			}
+			return out, nil
 		})
+		h.reads(key)
 	}
 	h.compute("authentik_providers_saml.samlprovider.url_download_metadata", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
 		return engine.BaseURLFrom(ctx) + "/api/v3/providers/saml/" + str(row[m.PKColumn]) + "/metadata/?download", nil
