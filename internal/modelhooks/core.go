@@ -113,17 +113,35 @@ func (h *hooks) core() {
 		return ok && h.e.Now().After(at), nil
 	})
 	apps := h.model("authentik_core.application")
-	providers := h.model("authentik_core.provider")
-	h.compute("authentik_core.application.launch_url", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		if u, _ := row[col(apps, "meta_launch_url")].(string); u != "" {
-			return u, nil
+	// launch_url: meta_launch_url, else what the provider suggests; the
+	// providers of a page are read together.
+	h.computeBatch("authentik_core.application.launch_url", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+		out := make([]any, len(rows))
+		var pks []any
+		for i, r := range rows {
+			if u, _ := r[col(apps, "meta_launch_url")].(string); u != "" {
+				out[i] = u
+			} else if p := r[col(apps, "provider")]; p != nil {
+				pks = append(pks, p)
+			}
 		}
-		p, err := one(ctx, tx, providers, row[col(apps, "provider")])
-		if err != nil || p == nil {
+		if len(pks) == 0 {
+			return out, nil
+		}
+		urls, err := h.launchURLs(ctx, tx, pks)
+		if err != nil {
 			return nil, err
 		}
-		return h.providerLaunchURL(ctx, tx, p)
+		for i, r := range rows {
+			if out[i] == nil {
+				if p := r[col(apps, "provider")]; p != nil {
+					out[i] = urls[p]
+				}
+			}
+		}
+		return out, nil
 	})
+	h.reads("authentik_core.application.launch_url", "meta_launch_url", "provider")
 	h.compute("authentik_core.application.meta_icon", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
 		return h.mediaURL(ctx, row[col(apps, "meta_icon")]), nil
 	})

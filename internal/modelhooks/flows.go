@@ -41,24 +41,51 @@ func (h *hooks) flows() {
 	h.reads("authentik_flows.flow.cache_count")
 	h.reads("authentik_flows.flow.stages")
 	h.reads("authentik_flows.flow.policies") // the parent column, always selected
-	// Stage.flow_set: the flows that bind the stage, as FlowSet objects.
-	h.compute("stage_flow_set", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		frows, err := tx.Select(ctx, store.Query{Table: flows.Table, OrderBy: []store.Order{{Column: col(flows, "slug")}},
-			Where: store.InQueryCond{Column: flows.PKColumn, Query: store.Query{Table: bindings.Table, Columns: []string{col(bindings, "target")},
-				Where: store.Eq(col(bindings, "stage"), row[m.PKColumn])}}})
+	// Stage.flow_set: the flows that bind the stage, as FlowSet objects,
+	// by slug. A page reads the bindings of its stages and their flows
+	// together (one ReadMany) and projects each flow once.
+	stageCol, targetCol := col(bindings, "stage"), col(bindings, "target")
+	h.computeBatch("stage_flow_set", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+		out := make([]any, len(rows))
+		for i := range out {
+			out[i] = []any{}
+		}
+		pks := engine.DistinctValues(rows, m.PKColumn)
+		if len(pks) == 0 {
+			return out, nil
+		}
+		bound := store.InCond{Column: stageCol, Values: pks}
+		res, err := tx.ReadMany(ctx, []store.Read{
+			{Query: store.Query{Table: bindings.Table, Columns: []string{stageCol, targetCol}, Where: bound}},
+			{Query: store.Query{Table: flows.Table, OrderBy: []store.Order{{Column: col(flows, "slug")}},
+				Where: store.InQueryCond{Column: flows.PKColumn, Query: store.Query{Table: bindings.Table, Columns: []string{targetCol}, Where: bound}}}},
+		})
 		if err != nil {
 			return nil, err
 		}
-		objs, err := h.e.Project(ctx, tx, flows, "FlowSet", frows)
+		fobjs, err := h.e.Project(ctx, tx, flows, "FlowSet", res[1].Rows)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]any, len(objs))
-		for i, o := range objs {
-			out[i] = o
+		binds := map[any]map[any]bool{} // stage -> flows
+		for _, b := range res[0].Rows {
+			if binds[b[stageCol]] == nil {
+				binds[b[stageCol]] = map[any]bool{}
+			}
+			binds[b[stageCol]][b[targetCol]] = true
+		}
+		for i, r := range rows {
+			set := []any{}
+			for j, f := range res[1].Rows {
+				if binds[r[m.PKColumn]][f[flows.PKColumn]] {
+					set = append(set, fobjs[j])
+				}
+			}
+			out[i] = set
 		}
 		return out, nil
 	})
+	h.reads("stage_flow_set")
 }
 
 // perKey gives each row the list grouped under its value of col (an empty

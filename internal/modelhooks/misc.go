@@ -20,9 +20,27 @@ var TransportModes = map[string]string{
 
 func (h *hooks) misc() {
 	pbindings := h.model("authentik_policies.policybinding")
-	h.compute("*.bound_to", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		return tx.Count(ctx, store.Query{Table: pbindings.Table, Where: store.Eq(col(pbindings, "policy"), row[m.PKColumn])})
+	// bound_to: how many bindings use the policy, one read per page
+	// (two columns, so a retrieve on PostgreSQL folds it into its lookup).
+	policyCol := col(pbindings, "policy")
+	h.e.Hooks.AddPageQuery("*.bound_to", engine.PageQuery{
+		RowColumn: func(m *registry.Model) string { return m.PKColumn },
+		Query: func(m *registry.Model, match func(string) store.Cond) store.Query {
+			return store.Query{Table: pbindings.Table, Columns: []string{policyCol, pbindings.PKColumn}, Where: match(policyCol)}
+		},
+		Values: func(m *registry.Model, rows []store.Row, result []store.Row) ([]any, error) {
+			n := map[any]int64{}
+			for _, r := range result {
+				n[r[policyCol]]++
+			}
+			out := make([]any, len(rows))
+			for i, r := range rows {
+				out[i] = n[r[m.PKColumn]]
+			}
+			return out, nil
+		},
 	})
+	h.reads("*.bound_to")
 	h.compute("authentik_events.notificationtransport.mode_verbose", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
 		mode := str(row[col(m, "mode")])
 		if v, ok := TransportModes[mode]; ok {

@@ -173,32 +173,44 @@ func (h *hooks) providers() {
 	})
 }
 
-// providerLaunchURL is a provider's launch URL: OAuth2 guesses it from the
-// first redirect URI, proxy providers use their external host.
-func (h *hooks) providerLaunchURL(ctx context.Context, tx store.Tx, base store.Row) (any, error) {
-	concrete, _ := base["akgo_model"].(string)
-	cm, ok := h.e.Registry.Model(concrete)
-	if !ok {
-		return nil, nil
-	}
-	row, err := one(ctx, tx, cm, base[h.model("authentik_core.provider").PKColumn])
-	if err != nil || row == nil {
+// launchURLs gives the launch URL the provider of each pk suggests (nil
+// for none): OAuth2 providers the origin of their first redirect URI,
+// proxy providers their external host. The kinds and both kinds' rows
+// are read together (one ReadMany).
+func (h *hooks) launchURLs(ctx context.Context, tx store.Tx, pks []any) (map[any]any, error) {
+	providers := h.model("authentik_core.provider")
+	oauth := h.model("authentik_providers_oauth2.oauth2provider")
+	proxy := h.model("authentik_providers_proxy.proxyprovider")
+	uris, host := col(oauth, "redirect_uris"), col(proxy, "external_host")
+	in := func(m *registry.Model) store.Cond { return store.InCond{Column: m.PKColumn, Values: pks} }
+	res, err := tx.ReadMany(ctx, []store.Read{
+		{Query: store.Query{Table: providers.Table, Columns: []string{providers.PKColumn, engine.ModelColumn}, Where: in(providers)}},
+		{Query: store.Query{Table: oauth.Table, Columns: []string{oauth.PKColumn, uris}, Where: in(oauth)}},
+		{Query: store.Query{Table: proxy.Table, Columns: []string{proxy.PKColumn, host}, Where: in(proxy)}},
+	})
+	if err != nil {
 		return nil, err
 	}
-	switch concrete {
-	case "authentik_providers_proxy.proxyprovider":
-		if c, ok := hasCol(cm, "external_host"); ok {
-			return row[c], nil
+	byPK := func(rows []store.Row, pk, c string) map[any]any {
+		out := make(map[any]any, len(rows))
+		for _, r := range rows {
+			out[r[pk]] = r[c]
 		}
-	case "authentik_providers_oauth2.oauth2provider":
-		if c, ok := hasCol(cm, "redirect_uris"); ok {
-			first, _, _ := strings.Cut(strings.TrimSpace(str(row[c])), "\n")
-			u, err := url.Parse(strings.TrimSpace(first))
-			if err != nil || u.Scheme == "" || u.Host == "" {
-				return nil, nil
+		return out
+	}
+	oauthURIs, proxyHosts := byPK(res[1].Rows, oauth.PKColumn, uris), byPK(res[2].Rows, proxy.PKColumn, host)
+	out := map[any]any{}
+	for _, r := range res[0].Rows {
+		pk := r[providers.PKColumn]
+		switch str(r[engine.ModelColumn]) {
+		case proxy.Name:
+			out[pk] = proxyHosts[pk]
+		case oauth.Name:
+			first, _, _ := strings.Cut(strings.TrimSpace(str(oauthURIs[pk])), "\n")
+			if u, err := url.Parse(strings.TrimSpace(first)); err == nil && u.Scheme != "" && u.Host != "" {
+				out[pk] = u.Scheme + "://" + u.Host
 			}
-			return u.Scheme + "://" + u.Host, nil
 		}
 	}
-	return nil, nil
+	return out, nil
 }

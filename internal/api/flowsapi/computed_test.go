@@ -79,3 +79,90 @@ func TestFlowBindingLists(t *testing.T) {
 		})
 	}
 }
+
+// TestBindingCounterparts: a stage's flow_set (the flows binding it, by
+// slug, each once) and a policy's bound_to (how many bindings use it)
+// are the same on a retrieve, on the kind's list and on the family's
+// /all/ list.
+func TestBindingCounterparts(t *testing.T) {
+	for _, backend := range apitest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			h := apitest.Start(t, backend)
+			flows := map[string]map[string]any{}
+			for _, slug := range []string{"fs-b", "fs-a", "fs-c"} {
+				flows[slug] = create(t, h, "/flows/instances/", map[string]any{"name": slug, "slug": slug, "title": "t", "designation": "authentication"})
+			}
+			stage := func(name string, bound ...string) string {
+				pk := create(t, h, "/stages/dummy/", map[string]any{"name": name})["pk"].(string)
+				for i, slug := range bound {
+					create(t, h, "/flows/bindings/", map[string]any{"target": flows[slug]["pk"], "stage": pk, "order": i})
+				}
+				return pk
+			}
+			policy := func(name string, bound ...string) string {
+				pk := create(t, h, "/policies/dummy/", map[string]any{"name": name})["pk"].(string)
+				for i, slug := range bound {
+					create(t, h, "/policies/bindings/", map[string]any{"target": flows[slug]["policybindingmodel_ptr_id"], "policy": pk, "order": i})
+				}
+				return pk
+			}
+			stages := []struct {
+				name string
+				pk   string
+				want []any
+			}{
+				{"bound to two flows", stage("s1", "fs-b", "fs-a"), []any{"fs-a", "fs-b"}},
+				{"bound twice to one flow", stage("s2", "fs-c", "fs-c"), []any{"fs-c"}},
+				{"bound nowhere", stage("s3"), []any{}},
+			}
+			policies := []struct {
+				name string
+				pk   string
+				want float64
+			}{
+				{"bound twice", policy("p1", "fs-a", "fs-b"), 2},
+				{"bound once", policy("p2", "fs-c"), 1},
+				{"bound nowhere", policy("p3"), 0},
+			}
+			// objects returns the stage or policy pk's object from a
+			// retrieve and from each list.
+			objects := func(t *testing.T, kind, pk string) map[string]map[string]any {
+				t.Helper()
+				out := map[string]map[string]any{"retrieve": h.Do(http.MethodGet, "/"+kind+"/dummy/"+pk+"/", nil).Expect(t, http.StatusOK).Object()}
+				for _, list := range []string{"/" + kind + "/dummy/", "/" + kind + "/all/"} {
+					for _, o := range h.Do(http.MethodGet, list+"?page_size=100", nil).Expect(t, http.StatusOK).Object()["results"].([]any) {
+						if obj := o.(map[string]any); obj["pk"] == pk {
+							out[list] = obj
+						}
+					}
+					if out[list] == nil {
+						t.Fatalf("%s does not list %s", list, pk)
+					}
+				}
+				return out
+			}
+			for _, tc := range stages {
+				t.Run("stage "+tc.name, func(t *testing.T) {
+					for where, obj := range objects(t, "stages", tc.pk) {
+						slugs := []any{}
+						for _, f := range obj["flow_set"].([]any) {
+							slugs = append(slugs, f.(map[string]any)["slug"])
+						}
+						if !reflect.DeepEqual(slugs, tc.want) {
+							t.Errorf("%s: flow_set %v, want %v", where, slugs, tc.want)
+						}
+					}
+				})
+			}
+			for _, tc := range policies {
+				t.Run("policy "+tc.name, func(t *testing.T) {
+					for where, obj := range objects(t, "policies", tc.pk) {
+						if obj["bound_to"] != tc.want {
+							t.Errorf("%s: bound_to %v, want %v", where, obj["bound_to"], tc.want)
+						}
+					}
+				})
+			}
+		})
+	}
+}
