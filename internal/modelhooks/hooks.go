@@ -177,21 +177,33 @@ func (h *hooks) writes() {
 	})
 	generated := map[string]map[string]int{
 		"authentik_providers_oauth2.oauth2provider": {"client_id": 40, "client_secret": 128},
-		// Proxy providers are OAuth2 providers underneath.
-		"authentik_providers_proxy.proxyprovider":   {"client_id": 40, "client_secret": 128},
+		// Proxy providers are OAuth2 providers underneath; their cookie
+		// secret is not part of the API's requests at all.
+		"authentik_providers_proxy.proxyprovider":   {"client_id": 40, "client_secret": 128, "cookie_secret": 32},
 		"authentik_providers_radius.radiusprovider": {"shared_secret": 128},
 		"authentik_sources_plex.plexsource":         {"client_id": 40},
 	}
+	// authentik's get_cookie_secret draws from upper-case letters and digits.
+	alphabets := map[string]string{"cookie_secret": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"}
 	for model, fields := range generated {
 		fields := fields
 		h.beforeWrite(model, func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body engine.Object) error {
-			if old != nil {
-				return nil
-			}
 			for f, n := range fields {
-				if c, ok := hasCol(m, f); ok && isEmpty(row[c]) {
-					row[c] = engine.RandomString(n, engine.Alphanumeric)
+				c, ok := hasCol(m, f)
+				if !ok || !isEmpty(row[c]) {
+					continue
 				}
+				// On create; and on an update of a row stored without a
+				// cookie secret (made before akserver generated one),
+				// which the proxy outpost cannot do without.
+				if old != nil && (f != "cookie_secret" || !isEmpty(old[c])) {
+					continue
+				}
+				alphabet := engine.Alphanumeric
+				if a, ok := alphabets[f]; ok {
+					alphabet = a
+				}
+				row[c] = engine.RandomString(n, alphabet)
 			}
 			return nil
 		})
