@@ -15,102 +15,192 @@ import (
 func (h *hooks) outposts() {
 	apps := h.model("authentik_core.application")
 	flows := h.model("authentik_flows.flow")
-	appSlug := func(ctx context.Context, tx store.Tx, providerPK any) (any, error) {
-		rows, err := tx.Select(ctx, store.Query{Table: apps.Table, Columns: []string{col(apps, "slug")}, Where: store.Eq(col(apps, "provider"), providerPK), Limit: 1})
-		if err != nil || len(rows) == 0 {
-			return "", err
+	appProvider, appSlugCol := col(apps, "provider"), col(apps, "slug")
+	// firstBy maps each key of result's keyCol to its first valCol value.
+	firstBy := func(result []store.Row, keyCol, valCol string) map[any]any {
+		out := make(map[any]any, len(result))
+		for _, r := range result {
+			if _, seen := out[r[keyCol]]; !seen {
+				out[r[keyCol]] = r[valCol]
+			}
 		}
-		return rows[0][col(apps, "slug")], nil
+		return out
 	}
-	h.compute("application_slug", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		return appSlug(ctx, tx, row[m.PKColumn])
-	})
-	flowSlug := func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		f, err := one(ctx, tx, flows, row[col(m, "authorization_flow")])
-		if err != nil || f == nil {
-			return "", err
+	// slugOf is a page query: the slug of the row that the page row's
+	// rowCol points at (through keyCol of table), "" for none.
+	slugOf := func(rowCol func(m *registry.Model) string, table, keyCol, slugCol string, order []store.Order) engine.PageQuery {
+		return engine.PageQuery{
+			RowColumn: rowCol,
+			Query: func(m *registry.Model, match func(string) store.Cond) store.Query {
+				return store.Query{Table: table, Columns: []string{keyCol, slugCol}, Where: match(keyCol), OrderBy: order}
+			},
+			Values: func(m *registry.Model, rows []store.Row, result []store.Row) ([]any, error) {
+				by := firstBy(result, keyCol, slugCol)
+				out := make([]any, len(rows))
+				for i, r := range rows {
+					out[i] = ""
+					if v, ok := by[r[rowCol(m)]]; ok {
+						out[i] = v
+					}
+				}
+				return out, nil
+			},
 		}
-		return f[col(flows, "slug")], nil
 	}
+	pkCol := func(m *registry.Model) string { return m.PKColumn }
+	h.e.Hooks.AddPageQuery("application_slug", slugOf(pkCol, apps.Table, appProvider, appSlugCol,
+		[]store.Order{{Column: appProvider}, {Column: apps.PKColumn}}))
+	h.reads("application_slug")
 	// The LDAP outpost binds and the RADIUS outpost authenticates through
 	// the provider's authorization flow.
-	h.compute("ldap_bind_flow_slug", flowSlug)
-	h.compute("radius_auth_flow_slug", flowSlug)
+	flowCol := func(m *registry.Model) string { return col(m, "authorization_flow") }
+	for _, key := range []string{"ldap_bind_flow_slug", "radius_auth_flow_slug"} {
+		h.e.Hooks.AddPageQuery(key, slugOf(flowCol, flows.Table, flows.PKColumn, col(flows, "slug"), nil))
+		h.reads(key, "authorization_flow")
+	}
 	// Connectivity is reported by LDAP sync runs; none has run yet.
 	h.compute("authentik_sources_ldap.ldapsource.connectivity", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
 		return nil, nil
 	})
 	providers := h.model("authentik_core.provider")
 	scopes := h.model("authentik_providers_oauth2.scopemapping")
-	scopeNames := func(ctx context.Context, tx store.Tx, providerPK any) ([]any, error) {
-		f, _ := providers.Field("property_mappings")
-		j, ok := h.e.Join(providers, f)
-		if !ok {
-			return []any{}, nil
+	kp := h.model("authentik_crypto.certificatekeypair")
+	mappings, _ := providers.Field("property_mappings")
+	// proxyPage is what the proxy outpost view's fields read for a page
+	// of providers, in one ReadMany: their applications' slugs, their
+	// scope mappings' names (sorted, each once) and the kind of their
+	// signing keys.
+	type proxyPage struct {
+		slug   map[any]any
+		scopes map[any][]any
+		keys   map[any]string
+	}
+	readProxyPage := func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (*proxyPage, error) {
+		pks := engine.DistinctValues(rows, m.PKColumn)
+		pp := &proxyPage{slug: map[any]any{}, scopes: map[any][]any{}, keys: map[any]string{}}
+		j, ok := h.e.Join(providers, mappings)
+		if len(pks) == 0 || !ok {
+			return pp, nil
 		}
-		rows, err := tx.Select(ctx, store.Query{Table: scopes.Table, Columns: []string{col(scopes, "scope_name")},
-			Where: store.InQueryCond{Column: scopes.PKColumn, Query: store.Query{Table: j.Table, Columns: []string{j.Other}, Where: store.Eq(j.Self, providerPK)}}})
+		linked := store.InCond{Column: j.Self, Values: pks}
+		reads := []store.Read{
+			{Query: store.Query{Table: apps.Table, Columns: []string{appProvider, appSlugCol}, Where: store.InCond{Column: appProvider, Values: pks},
+				OrderBy: []store.Order{{Column: appProvider}, {Column: apps.PKColumn}}}},
+			{Query: store.Query{Table: j.Table, Columns: []string{j.Self, j.Other}, Where: linked}},
+			{Query: store.Query{Table: scopes.Table, Columns: []string{scopes.PKColumn, col(scopes, "scope_name")},
+				Where: store.InQueryCond{Column: scopes.PKColumn, Query: store.Query{Table: j.Table, Columns: []string{j.Other}, Where: linked}}}},
+		}
+		signing, hasSigning := hasCol(m, "signing_key")
+		var keyPKs []any
+		if hasSigning {
+			keyPKs = engine.DistinctValues(rows, signing)
+		}
+		if len(keyPKs) > 0 {
+			reads = append(reads, store.Read{Query: store.Query{Table: kp.Table, Columns: []string{kp.PKColumn, col(kp, "key_data")},
+				Where: store.InCond{Column: kp.PKColumn, Values: keyPKs}}})
+		}
+		res, err := tx.ReadMany(ctx, reads)
 		if err != nil {
 			return nil, err
 		}
-		set := map[string]bool{}
-		for _, r := range rows {
-			set[str(r[col(scopes, "scope_name")])] = true
+		pp.slug = firstBy(res[0].Rows, appProvider, appSlugCol)
+		names := firstBy(res[2].Rows, scopes.PKColumn, col(scopes, "scope_name"))
+		sets := map[any]map[string]bool{}
+		for _, l := range res[1].Rows {
+			if n, ok := names[l[j.Other]]; ok {
+				if sets[l[j.Self]] == nil {
+					sets[l[j.Self]] = map[string]bool{}
+				}
+				sets[l[j.Self]][str(n)] = true
+			}
 		}
-		out := []any{}
-		names := make([]string, 0, len(set))
-		for n := range set {
-			names = append(names, n)
+		for pk, set := range sets {
+			sorted := make([]string, 0, len(set))
+			for n := range set {
+				sorted = append(sorted, n)
+			}
+			sort.Strings(sorted)
+			out := make([]any, len(sorted))
+			for i, n := range sorted {
+				out[i] = n
+			}
+			pp.scopes[pk] = out
 		}
-		sort.Strings(names)
-		for _, n := range names {
-			out = append(out, n)
+		if len(keyPKs) > 0 {
+			for _, k := range res[3].Rows {
+				pp.keys[k[kp.PKColumn]] = PrivateKeyType(str(k[col(kp, "key_data")]))
+			}
+		}
+		return pp, nil
+	}
+	scopesOf := func(pp *proxyPage, pk any) []any {
+		if s := pp.scopes[pk]; s != nil {
+			return s
+		}
+		return []any{}
+	}
+	h.computeBatch("authentik_providers_proxy.proxyprovider.scopes_to_request", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+		pp, err := readProxyPage(ctx, tx, m, rows)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, len(rows))
+		for i, r := range rows {
+			out[i] = scopesOf(pp, r[m.PKColumn])
 		}
 		return out, nil
-	}
-	h.compute("authentik_providers_proxy.proxyprovider.scopes_to_request", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		return scopeNames(ctx, tx, row[m.PKColumn])
 	})
-	h.compute("authentik_providers_proxy.proxyprovider.oidc_configuration", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		slug, err := appSlug(ctx, tx, row[m.PKColumn])
+	h.reads("authentik_providers_proxy.proxyprovider.scopes_to_request", "signing_key")
+	h.computeBatch("authentik_providers_proxy.proxyprovider.oidc_configuration", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+		pp, err := readProxyPage(ctx, tx, m, rows)
 		if err != nil {
 			return nil, err
 		}
-		names, err := scopeNames(ctx, tx, row[m.PKColumn])
-		if err != nil {
-			return nil, err
-		}
-		alg := "HS256"
-		if c, ok := hasCol(m, "signing_key"); ok && row[c] != nil {
-			kp := h.model("authentik_crypto.certificatekeypair")
-			if k, err := one(ctx, tx, kp, row[c]); err == nil && k != nil {
-				switch PrivateKeyType(str(k[col(kp, "key_data")])) {
+		signing, hasSigning := hasCol(m, "signing_key")
+		out := make([]any, len(rows))
+		for i, r := range rows {
+			slug := ""
+			if v, ok := pp.slug[r[m.PKColumn]]; ok {
+				slug = str(v)
+			}
+			alg := "HS256"
+			if hasSigning && r[signing] != nil {
+				switch pp.keys[r[signing]] {
 				case "rsa":
 					alg = "RS256"
 				case "ecdsa":
 					alg = "ES256"
 				}
 			}
+			out[i] = OIDCConfiguration(engine.BaseURLFrom(ctx), slug, alg, scopesOf(pp, r[m.PKColumn]))
 		}
-		return OIDCConfiguration(engine.BaseURLFrom(ctx), str(slug), alg, names), nil
+		return out, nil
 	})
+	h.reads("authentik_providers_proxy.proxyprovider.oidc_configuration", "signing_key")
 	// The outpost view shows the proxy provider's token validity in
 	// seconds; the provider endpoint shows authentik's timedelta string.
 	h.compute("ProxyOutpostConfig.access_token_validity", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
 		return events.ParseRetention(str(row[col(m, "access_token_validity")])).Seconds(), nil
 	})
+	// A static device's tokens in creation order; a page query (two
+	// columns, so a retrieve on PostgreSQL folds it into its lookup).
 	tokens := h.model("authentik_stages_authenticator_static.statictoken")
-	h.compute("authentik_stages_authenticator_static.staticdevice.token_set", func(ctx context.Context, tx store.Tx, m *registry.Model, row store.Row, obj engine.Object) (any, error) {
-		rows, err := tx.Select(ctx, store.Query{Table: tokens.Table, Where: store.Eq(col(tokens, "device"), row[m.PKColumn]), OrderBy: []store.Order{{Column: tokens.PKColumn}}})
-		if err != nil {
-			return nil, err
-		}
-		out := []any{}
-		for _, r := range rows {
-			out = append(out, map[string]any{"token": r[col(tokens, "token")]})
-		}
-		return out, nil
+	deviceCol, tokenCol := col(tokens, "device"), col(tokens, "token")
+	h.e.Hooks.AddPageQuery("authentik_stages_authenticator_static.staticdevice.token_set", engine.PageQuery{
+		RowColumn: pkCol,
+		Query: func(m *registry.Model, match func(string) store.Cond) store.Query {
+			return store.Query{Table: tokens.Table, Columns: []string{deviceCol, tokenCol}, Where: match(deviceCol),
+				OrderBy: []store.Order{{Column: deviceCol}, {Column: tokens.PKColumn}}}
+		},
+		Values: func(m *registry.Model, rows []store.Row, result []store.Row) ([]any, error) {
+			by := map[any][]any{}
+			for _, r := range result {
+				by[r[deviceCol]] = append(by[r[deviceCol]], map[string]any{"token": r[tokenCol]})
+			}
+			return perKey(rows, m.PKColumn, by), nil
+		},
 	})
+	h.reads("authentik_stages_authenticator_static.staticdevice.token_set")
 }
 
 // OIDCConfiguration is the OpenID provider metadata authentik publishes for
