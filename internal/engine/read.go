@@ -959,11 +959,38 @@ func (s m2mSets) values(ctx context.Context, tx store.Tx, e *Engine, m *registry
 	return vals, nil
 }
 
-// page is the projection in progress, for PageM2M.
+// page is the projection in progress, for PageM2M and PageShared.
 type page struct {
 	m    *registry.Model
 	pks  []any
 	sets m2mSets
+	// shared holds PageShared's results by key.
+	shared map[string]any
+}
+
+// PageShared returns what read returns, reading it once per page of model
+// m being projected: the hooks of several fields that need the same reads
+// (a provider's backchannel application's slug and its name) share one
+// result under one key, instead of a round trip each. Outside a
+// projection of m it just calls read. The hooks of a page run one after
+// the other, so read runs once.
+func PageShared(ctx context.Context, m *registry.Model, key string, read func() (any, error)) (any, error) {
+	p, _ := ctx.Value(pageKey{}).(*page)
+	if p == nil || p.m != m {
+		return read()
+	}
+	if v, ok := p.shared[key]; ok {
+		return v, nil
+	}
+	v, err := read()
+	if err != nil {
+		return nil, err
+	}
+	if p.shared == nil {
+		p.shared = map[string]any{}
+	}
+	p.shared[key] = v
+	return v, nil
 }
 
 type pageKey struct{}

@@ -75,7 +75,15 @@ func (h *hooks) outposts() {
 		scopes map[any][]any
 		keys   map[any]string
 	}
-	readProxyPage := func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (*proxyPage, error) {
+	var readProxyPage func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (*proxyPage, error)
+	sharedProxyPage := func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (*proxyPage, error) {
+		v, err := engine.PageShared(ctx, m, "proxy outpost view", func() (any, error) { return readProxyPage(ctx, tx, m, rows) })
+		if err != nil {
+			return nil, err
+		}
+		return v.(*proxyPage), nil
+	}
+	readProxyPage = func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (*proxyPage, error) {
 		pks := engine.DistinctValues(rows, m.PKColumn)
 		pp := &proxyPage{slug: map[any]any{}, scopes: map[any][]any{}, keys: map[any]string{}}
 		j, ok := h.e.Join(providers, mappings)
@@ -140,7 +148,7 @@ func (h *hooks) outposts() {
 		return []any{}
 	}
 	h.computeBatch("authentik_providers_proxy.proxyprovider.scopes_to_request", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
-		pp, err := readProxyPage(ctx, tx, m, rows)
+		pp, err := sharedProxyPage(ctx, tx, m, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +160,7 @@ func (h *hooks) outposts() {
 	})
 	h.reads("authentik_providers_proxy.proxyprovider.scopes_to_request", "signing_key")
 	h.computeBatch("authentik_providers_proxy.proxyprovider.oidc_configuration", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
-		pp, err := readProxyPage(ctx, tx, m, rows)
+		pp, err := sharedProxyPage(ctx, tx, m, rows)
 		if err != nil {
 			return nil, err
 		}

@@ -48,12 +48,12 @@ func (h *hooks) providers() {
 	// assigned_backchannel_application_*: the application the provider's
 	// base row points at. Application.backchannel_providers writes only
 	// the base table, so the concrete row's copy of the column is not
-	// read; both reads of a page go in one ReadMany.
-	for _, name := range []string{"slug", "name"} {
-		valCol := col(apps, name)
-		key := "*.assigned_backchannel_application_" + name
-		h.computeBatch(key, func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
-			out := make([]any, len(rows))
+	// read. Both fields share one ReadMany of both reads per page.
+	slugCol, nameCol := col(apps, "slug"), col(apps, "name")
+	type named struct{ slug, name any }
+	backchannels := func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (map[any]named, error) {
+		v, err := engine.PageShared(ctx, m, "assigned_backchannel_application", func() (any, error) {
+			out := map[any]named{}
 			pks := engine.DistinctValues(rows, m.PKColumn)
 			if len(pks) == 0 {
 				return out, nil
@@ -61,23 +61,39 @@ func (h *hooks) providers() {
 			inPage := store.InCond{Column: providers.PKColumn, Values: pks}
 			res, err := tx.ReadMany(ctx, []store.Read{
 				{Query: store.Query{Table: providers.Table, Columns: []string{providers.PKColumn, backchannel}, Where: inPage}},
-				{Query: store.Query{Table: apps.Table, Columns: []string{apps.PKColumn, valCol},
+				{Query: store.Query{Table: apps.Table, Columns: []string{apps.PKColumn, slugCol, nameCol},
 					Where: store.InQueryCond{Column: apps.PKColumn, Query: store.Query{Table: providers.Table, Columns: []string{backchannel}, Where: inPage}}}},
 			})
 			if err != nil {
 				return nil, err
 			}
-			appOf := make(map[any]any, len(res[0].Rows))
-			for _, r := range res[0].Rows {
-				appOf[r[providers.PKColumn]] = r[backchannel]
-			}
-			vals := make(map[any]any, len(res[1].Rows))
+			byApp := make(map[any]named, len(res[1].Rows))
 			for _, r := range res[1].Rows {
-				vals[r[apps.PKColumn]] = r[valCol]
+				byApp[r[apps.PKColumn]] = named{r[slugCol], r[nameCol]}
 			}
+			for _, r := range res[0].Rows {
+				if a, ok := byApp[r[backchannel]]; ok {
+					out[r[providers.PKColumn]] = a
+				}
+			}
+			return out, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		return v.(map[any]named), nil
+	}
+	for name, pick := range map[string]func(named) any{"slug": func(n named) any { return n.slug }, "name": func(n named) any { return n.name }} {
+		key := "*.assigned_backchannel_application_" + name
+		h.computeBatch(key, func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+			by, err := backchannels(ctx, tx, m, rows)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]any, len(rows))
 			for i, r := range rows {
-				if a := appOf[r[m.PKColumn]]; a != nil {
-					out[i] = vals[a]
+				if a, ok := by[r[m.PKColumn]]; ok {
+					out[i] = pick(a)
 				}
 			}
 			return out, nil
