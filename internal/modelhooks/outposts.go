@@ -2,7 +2,8 @@ package modelhooks
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/akgo/akgo/internal/engine"
 	"github.com/akgo/akgo/internal/events"
@@ -75,15 +76,7 @@ func (h *hooks) outposts() {
 		scopes map[any][]any
 		keys   map[any]string
 	}
-	var readProxyPage func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (*proxyPage, error)
-	sharedProxyPage := func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (*proxyPage, error) {
-		v, err := engine.PageShared(ctx, m, "proxy outpost view", func() (any, error) { return readProxyPage(ctx, tx, m, rows) })
-		if err != nil {
-			return nil, err
-		}
-		return v.(*proxyPage), nil
-	}
-	readProxyPage = func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (*proxyPage, error) {
+	readProxyPage := func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (*proxyPage, error) {
 		pks := engine.DistinctValues(rows, m.PKColumn)
 		pp := &proxyPage{slug: map[any]any{}, scopes: map[any][]any{}, keys: map[any]string{}}
 		j, ok := h.e.Join(providers, mappings)
@@ -123,14 +116,9 @@ func (h *hooks) outposts() {
 			}
 		}
 		for pk, set := range sets {
-			sorted := make([]string, 0, len(set))
-			for n := range set {
-				sorted = append(sorted, n)
-			}
-			sort.Strings(sorted)
-			out := make([]any, len(sorted))
-			for i, n := range sorted {
-				out[i] = n
+			out := []any{}
+			for _, n := range slices.Sorted(maps.Keys(set)) {
+				out = append(out, n)
 			}
 			pp.scopes[pk] = out
 		}
@@ -140,6 +128,14 @@ func (h *hooks) outposts() {
 			}
 		}
 		return pp, nil
+	}
+	// Both fields of the view read the page once.
+	sharedProxyPage := func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (*proxyPage, error) {
+		v, err := engine.PageShared(ctx, m, "proxy outpost view", func() (any, error) { return readProxyPage(ctx, tx, m, rows) })
+		if err != nil {
+			return nil, err
+		}
+		return v.(*proxyPage), nil
 	}
 	scopesOf := func(pp *proxyPage, pk any) []any {
 		if s := pp.scopes[pk]; s != nil {

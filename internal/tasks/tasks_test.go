@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/akgo/akgo/internal/registry"
+	"github.com/akgo/akgo/internal/store"
 	"github.com/akgo/akgo/internal/tasks"
 )
 
@@ -79,13 +80,7 @@ func TestRegisterRejects(t *testing.T) {
 func TestRunRecordsOutcome(t *testing.T) {
 	for _, backend := range backends() {
 		t.Run(backend, func(t *testing.T) {
-			st := openStore(t, backend, freshDSN(t, backend))
-			clock := newFakeClock(t0)
-			events := &eventLog{}
-			s, err := tasks.New(tasks.Config{Store: st, Registry: registry.Default(), Events: events, Clock: clock})
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, clock, events, s := newRecordingScheduler(t, backend)
 			cases := []struct {
 				name         string
 				failuresOnly bool
@@ -170,13 +165,7 @@ func TestRunRecordsOutcome(t *testing.T) {
 func TestInterruptedRunIsNotRecorded(t *testing.T) {
 	for _, backend := range backends() {
 		t.Run(backend, func(t *testing.T) {
-			st := openStore(t, backend, freshDSN(t, backend))
-			clock := newFakeClock(t0)
-			events := &eventLog{}
-			s, err := tasks.New(tasks.Config{Store: st, Registry: registry.Default(), Events: events, Clock: clock})
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, clock, events, s := newRecordingScheduler(t, backend)
 			var stop atomic.Bool
 			run := func(ctx context.Context) (tasks.Result, error) {
 				if !stop.Load() {
@@ -358,4 +347,18 @@ func TestSlowRunIsNotOverlapped(t *testing.T) {
 	if n := starts.Load(); n != 1 {
 		t.Fatalf("slow started %d times, want 1", n)
 	}
+}
+
+// newRecordingScheduler is a scheduler on a fresh store of backend, with
+// a fake clock at t0 and an event log.
+func newRecordingScheduler(t *testing.T, backend string) (store.Store, *fakeClock, *eventLog, *tasks.Scheduler) {
+	t.Helper()
+	st := openStore(t, backend, freshDSN(t, backend))
+	clock := newFakeClock(t0)
+	events := &eventLog{}
+	s, err := tasks.New(tasks.Config{Store: st, Registry: registry.Default(), Events: events, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, clock, events, s
 }

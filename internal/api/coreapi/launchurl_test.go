@@ -15,8 +15,7 @@ func TestApplicationLaunchURL(t *testing.T) {
 	for _, backend := range apitest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			h := apitest.Start(t, backend)
-			flow := h.Do(http.MethodPost, "/flows/instances/", map[string]any{"name": "authz", "slug": "authz", "title": "t",
-				"designation": "authorization"}).Expect(t, http.StatusCreated).Object()["pk"]
+			flow := authzFlow(t, h)
 			provider := func(kind string, body map[string]any) any {
 				body["authorization_flow"] = flow
 				return h.Do(http.MethodPost, "/providers/"+kind+"/", body).Expect(t, http.StatusCreated).Object()["pk"]
@@ -61,4 +60,11 @@ func TestApplicationLaunchURL(t *testing.T) {
 			}
 		})
 	}
+}
+
+// authzFlow creates an authorization flow, which providers need.
+func authzFlow(t *testing.T, h *apitest.Harness) any {
+	t.Helper()
+	return h.Do(http.MethodPost, "/flows/instances/", map[string]any{"name": "authz", "slug": "authz", "title": "t",
+		"designation": "authorization"}).Expect(t, http.StatusCreated).Object()["pk"]
 }

@@ -16,8 +16,7 @@ func TestProviderFieldsShareReads(t *testing.T) {
 	for _, backend := range apitest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			h := apitest.Start(t, backend)
-			flow := h.Do(http.MethodPost, "/flows/instances/", map[string]any{"name": "authz", "slug": "authz", "title": "t",
-				"designation": "authorization"}).Expect(t, http.StatusCreated).Object()["pk"]
+			flow := authzFlow(t, h)
 			var pks []any
 			for i := range 3 {
 				pks = append(pks, h.Do(http.MethodPost, "/providers/oauth2/", map[string]any{"name": fmt.Sprintf("rp%d", i),
