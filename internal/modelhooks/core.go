@@ -115,13 +115,14 @@ func (h *hooks) core() {
 	apps := h.model("authentik_core.application")
 	// launch_url: meta_launch_url, else what the provider suggests; the
 	// providers of a page are read together.
+	launchCol, providerCol := col(apps, "meta_launch_url"), col(apps, "provider")
 	h.computeBatch("authentik_core.application.launch_url", func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
 		out := make([]any, len(rows))
 		var pks []any
 		for i, r := range rows {
-			if u, _ := r[col(apps, "meta_launch_url")].(string); u != "" {
+			if u, _ := r[launchCol].(string); u != "" {
 				out[i] = u
-			} else if p := r[col(apps, "provider")]; p != nil {
+			} else if p := r[providerCol]; p != nil {
 				pks = append(pks, p)
 			}
 		}
@@ -134,7 +135,7 @@ func (h *hooks) core() {
 		}
 		for i, r := range rows {
 			if out[i] == nil {
-				if p := r[col(apps, "provider")]; p != nil {
+				if p := r[providerCol]; p != nil {
 					out[i] = urls[p]
 				}
 			}

@@ -30,7 +30,7 @@ func (h *hooks) flows() {
 	})
 	// stages and policies: the flow's bindings in their order (the pk
 	// breaks ties so a page and a single object agree).
-	h.orderedSet("authentik_flows.flow.stages", func(m *registry.Model) string { return m.PKColumn },
+	h.orderedSet("authentik_flows.flow.stages", pkColumn,
 		bindings.Table, col(bindings, "target"), col(bindings, "stage"), nil,
 		[]store.Order{{Column: col(bindings, "target")}, {Column: col(bindings, "order")}, {Column: bindings.PKColumn}})
 	h.orderedSet("authentik_flows.flow.policies", func(m *registry.Model) string { return m.ParentColumn },

@@ -76,6 +76,45 @@ func (h *hooks) orderedSet(key string, rowCol func(m *registry.Model) string, ta
 	})
 }
 
+// pointedAt registers under key a computed field holding, for each row,
+// the valCol of the first row of table (in order) whose keyCol holds the
+// row's rowCol value, or missing. It is a page query of two columns: one
+// read per page, which a retrieve on PostgreSQL folds into its lookup.
+func (h *hooks) pointedAt(key string, rowCol func(m *registry.Model) string, table, keyCol, valCol string, order []store.Order, missing any) {
+	h.e.Hooks.AddPageQuery(key, engine.PageQuery{
+		RowColumn: rowCol,
+		Query: func(m *registry.Model, match func(string) store.Cond) store.Query {
+			return store.Query{Table: table, Columns: []string{keyCol, valCol}, Where: match(keyCol), OrderBy: order}
+		},
+		Values: func(m *registry.Model, rows []store.Row, result []store.Row) ([]any, error) {
+			by, rc := firstBy(result, keyCol, valCol), rowCol(m)
+			out := make([]any, len(rows))
+			for i, r := range rows {
+				out[i] = missing
+				if v, ok := by[r[rc]]; ok {
+					out[i] = v
+				}
+			}
+			return out, nil
+		},
+	})
+}
+
+// firstBy maps each keyCol value of rows to the valCol of the first row
+// holding it.
+func firstBy(rows []store.Row, keyCol, valCol string) map[any]any {
+	out := make(map[any]any, len(rows))
+	for _, r := range rows {
+		if _, seen := out[r[keyCol]]; !seen {
+			out[r[keyCol]] = r[valCol]
+		}
+	}
+	return out
+}
+
+// pkColumn is a model's pk column, for page queries keyed by the row's pk.
+func pkColumn(m *registry.Model) string { return m.PKColumn }
+
 // byPK loads the rows of m whose pk is one of pks, keyed by pk.
 func byPK(ctx context.Context, tx store.Tx, m *registry.Model, pks []any) (map[any]store.Row, error) {
 	out := map[any]store.Row{}
@@ -120,18 +159,6 @@ func hasCol(m *registry.Model, field string) (string, bool) {
 func isEmpty(v any) bool {
 	s, ok := v.(string)
 	return v == nil || ok && s == ""
-}
-
-// one loads a single row by pk (nil when missing).
-func one(ctx context.Context, tx store.Tx, m *registry.Model, pk any) (store.Row, error) {
-	if pk == nil {
-		return nil, nil
-	}
-	rows, err := tx.Select(ctx, store.Query{Table: m.Table, Where: store.Eq(m.PKColumn, pk), Limit: 1})
-	if err != nil || len(rows) == 0 {
-		return nil, err
-	}
-	return rows[0], nil
 }
 
 // TokenDuration is authentik's default_token_duration: 30 minutes.
@@ -217,11 +244,6 @@ func (h *hooks) writes() {
 		}
 		return nil
 	})
-}
-
-// reverseCount counts rows of model `from` whose field points at pk.
-func reverseRows(ctx context.Context, tx store.Tx, from *registry.Model, field string, pk any) ([]store.Row, error) {
-	return tx.Select(ctx, store.Query{Table: from.Table, Where: store.Eq(col(from, field), pk), OrderBy: []store.Order{{Column: from.PKColumn}}})
 }
 
 func str(v any) string {

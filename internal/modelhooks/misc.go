@@ -24,7 +24,7 @@ func (h *hooks) misc() {
 	// (two columns, so a retrieve on PostgreSQL folds it into its lookup).
 	policyCol := col(pbindings, "policy")
 	h.e.Hooks.AddPageQuery("*.bound_to", engine.PageQuery{
-		RowColumn: func(m *registry.Model) string { return m.PKColumn },
+		RowColumn: pkColumn,
 		Query: func(m *registry.Model, match func(string) store.Cond) store.Query {
 			return store.Query{Table: pbindings.Table, Columns: []string{policyCol, pbindings.PKColumn}, Where: match(policyCol)}
 		},

@@ -17,46 +17,14 @@ func (h *hooks) outposts() {
 	apps := h.model("authentik_core.application")
 	flows := h.model("authentik_flows.flow")
 	appProvider, appSlugCol := col(apps, "provider"), col(apps, "slug")
-	// firstBy maps each key of result's keyCol to its first valCol value.
-	firstBy := func(result []store.Row, keyCol, valCol string) map[any]any {
-		out := make(map[any]any, len(result))
-		for _, r := range result {
-			if _, seen := out[r[keyCol]]; !seen {
-				out[r[keyCol]] = r[valCol]
-			}
-		}
-		return out
-	}
-	// slugOf is a page query: the slug of the row that the page row's
-	// rowCol points at (through keyCol of table), "" for none.
-	slugOf := func(rowCol func(m *registry.Model) string, table, keyCol, slugCol string, order []store.Order) engine.PageQuery {
-		return engine.PageQuery{
-			RowColumn: rowCol,
-			Query: func(m *registry.Model, match func(string) store.Cond) store.Query {
-				return store.Query{Table: table, Columns: []string{keyCol, slugCol}, Where: match(keyCol), OrderBy: order}
-			},
-			Values: func(m *registry.Model, rows []store.Row, result []store.Row) ([]any, error) {
-				by := firstBy(result, keyCol, slugCol)
-				out := make([]any, len(rows))
-				for i, r := range rows {
-					out[i] = ""
-					if v, ok := by[r[rowCol(m)]]; ok {
-						out[i] = v
-					}
-				}
-				return out, nil
-			},
-		}
-	}
-	pkCol := func(m *registry.Model) string { return m.PKColumn }
-	h.e.Hooks.AddPageQuery("application_slug", slugOf(pkCol, apps.Table, appProvider, appSlugCol,
-		[]store.Order{{Column: appProvider}, {Column: apps.PKColumn}}))
+	h.pointedAt("application_slug", pkColumn, apps.Table, appProvider, appSlugCol,
+		[]store.Order{{Column: appProvider}, {Column: apps.PKColumn}}, "")
 	h.reads("application_slug")
 	// The LDAP outpost binds and the RADIUS outpost authenticates through
 	// the provider's authorization flow.
 	flowCol := func(m *registry.Model) string { return col(m, "authorization_flow") }
 	for _, key := range []string{"ldap_bind_flow_slug", "radius_auth_flow_slug"} {
-		h.e.Hooks.AddPageQuery(key, slugOf(flowCol, flows.Table, flows.PKColumn, col(flows, "slug"), nil))
+		h.pointedAt(key, flowCol, flows.Table, flows.PKColumn, col(flows, "slug"), nil, "")
 		h.reads(key, "authorization_flow")
 	}
 	// Connectivity is reported by LDAP sync runs; none has run yet.
@@ -191,7 +159,7 @@ func (h *hooks) outposts() {
 	tokens := h.model("authentik_stages_authenticator_static.statictoken")
 	deviceCol, tokenCol := col(tokens, "device"), col(tokens, "token")
 	h.e.Hooks.AddPageQuery("authentik_stages_authenticator_static.staticdevice.token_set", engine.PageQuery{
-		RowColumn: pkCol,
+		RowColumn: pkColumn,
 		Query: func(m *registry.Model, match func(string) store.Cond) store.Query {
 			return store.Query{Table: tokens.Table, Columns: []string{deviceCol, tokenCol}, Where: match(deviceCol),
 				OrderBy: []store.Order{{Column: deviceCol}, {Column: tokens.PKColumn}}}

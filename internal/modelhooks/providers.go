@@ -17,31 +17,11 @@ func (h *hooks) providers() {
 	backchannel := col(providers, "backchannel_application")
 
 	// assigned_application_*: the application whose provider is the row
-	// (authentik's one-to-one), one read per page for each field; on
-	// PostgreSQL a retrieve folds it into the provider's own statement.
+	// (authentik's one-to-one); null without one.
+	appOrder := []store.Order{{Column: appProvider}, {Column: apps.PKColumn}}
 	for _, name := range []string{"slug", "name"} {
-		valCol := col(apps, name)
 		key := "*.assigned_application_" + name
-		h.e.Hooks.AddPageQuery(key, engine.PageQuery{
-			RowColumn: func(m *registry.Model) string { return m.PKColumn },
-			Query: func(m *registry.Model, match func(string) store.Cond) store.Query {
-				return store.Query{Table: apps.Table, Columns: []string{appProvider, valCol}, Where: match(appProvider),
-					OrderBy: []store.Order{{Column: appProvider}, {Column: apps.PKColumn}}}
-			},
-			Values: func(m *registry.Model, rows []store.Row, result []store.Row) ([]any, error) {
-				by := map[any]any{}
-				for _, r := range result {
-					if _, seen := by[r[appProvider]]; !seen {
-						by[r[appProvider]] = r[valCol]
-					}
-				}
-				out := make([]any, len(rows))
-				for i, r := range rows {
-					out[i] = by[r[m.PKColumn]]
-				}
-				return out, nil
-			},
-		})
+		h.pointedAt(key, pkColumn, apps.Table, appProvider, col(apps, name), appOrder, nil)
 		h.reads(key)
 	}
 
@@ -146,38 +126,43 @@ func (h *hooks) providers() {
 	h.reads("*.outpost_set")
 
 	// SAML provider endpoints, absolute as authentik builds them, from the
-	// assigned application's slug ("-" without one): one read per page.
+	// assigned application's slug ("-" without one).
 	saml := map[string]string{
 		"url_sso_post": "sso/binding/post/", "url_sso_redirect": "sso/binding/redirect/", "url_sso_init": "sso/binding/init/",
 		"url_slo_post": "slo/binding/post/", "url_slo_redirect": "slo/binding/redirect/",
 	}
-	appSlug := col(apps, "slug")
-	for name, suffix := range saml {
-		key := "authentik_providers_saml.samlprovider." + name
-		h.computeBatch(key, func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
-			out := make([]any, len(rows))
-			for i := range out {
-				out[i] = "-"
-			}
+	// The five fields share one read of the page's application slugs.
+	samlSlugs := func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row) (map[any]any, error) {
+		v, err := engine.PageShared(ctx, m, "assigned application slugs", func() (any, error) {
 			pks := engine.DistinctValues(rows, m.PKColumn)
 			if len(pks) == 0 {
-				return out, nil
+				return map[any]any{}, nil
 			}
-			found, err := tx.Select(ctx, store.Query{Table: apps.Table, Columns: []string{appProvider, appSlug},
-				Where: store.InCond{Column: appProvider, Values: pks}, OrderBy: []store.Order{{Column: appProvider}, {Column: apps.PKColumn}}})
+			found, err := tx.Select(ctx, store.Query{Table: apps.Table, Columns: []string{appProvider, slugCol},
+				Where: store.InCond{Column: appProvider, Values: pks}, OrderBy: appOrder})
 			if err != nil {
 				return nil, err
 			}
-			slugOf := map[any]string{}
-			for _, r := range found {
-				if _, seen := slugOf[r[appProvider]]; !seen {
-					slugOf[r[appProvider]] = str(r[appSlug])
-				}
+			return firstBy(found, appProvider, slugCol), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		return v.(map[any]any), nil
+	}
+	for name, suffix := range saml {
+		key := "authentik_providers_saml.samlprovider." + name
+		h.computeBatch(key, func(ctx context.Context, tx store.Tx, m *registry.Model, rows []store.Row, objs []engine.Object) ([]any, error) {
+			slugs, err := samlSlugs(ctx, tx, m, rows)
+			if err != nil {
+				return nil, err
 			}
 			base := engine.BaseURLFrom(ctx)
+			out := make([]any, len(rows))
 			for i, r := range rows {
-				if slug, ok := slugOf[r[m.PKColumn]]; ok {
-					out[i] = base + "/application/saml/" + slug + "/" + suffix
+				out[i] = "-"
+				if slug, ok := slugs[r[m.PKColumn]]; ok {
+					out[i] = base + "/application/saml/" + str(slug) + "/" + suffix
 				}
 			}
 			return out, nil
