@@ -44,7 +44,8 @@ func (t *tx) ReadMany(ctx context.Context, reads []store.Read) ([]store.ReadResu
 	if err := t.begin(false); err != nil {
 		return nil, err
 	}
-	folds, err := t.newBuilder().folds(reads)
+	// Finding folds writes nothing: a builder without newBuilder's buffer.
+	folds, err := (&builder{d: t.s.d, sch: t.sch}).folds(reads)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +161,7 @@ func (t *tx) readBatch(ctx context.Context, reads []store.Read, folds []fold) ([
 			out[f.read].Rows = []store.Row{}
 			if len(res) == 1 {
 				var err error
-				if out[f.read].Rows, err = f.unfold(reads[f.read].Query.Table, rows[0][f.outer.Name], res[0][len(raw)+fi]); err != nil {
+				if out[f.read].Rows, err = f.unfold(rows[0][f.outer.Name], res[0][len(raw)+fi]); err != nil {
 					return nil, err
 				}
 			}

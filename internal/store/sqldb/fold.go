@@ -37,6 +37,7 @@ const nestAlias = "akgo_outer"
 // the lookup is "key IN (the lookup's own query, selecting outer)".
 type fold struct {
 	read  int
+	table *store.Table // the read's
 	key   *store.Column
 	outer *store.Column
 	val   *store.Column
@@ -137,7 +138,7 @@ func (b *builder) foldOf(mt *store.Table, main, q store.Query) (fold, bool, erro
 		return fold{}, false, nil
 	}
 	rest := slices.Concat(conds[:link], conds[link+1:])
-	return fold{key: key, outer: outer, val: val, rest: rest}, true, nil
+	return fold{table: t, key: key, outer: outer, val: val, rest: rest}, true, nil
 }
 
 // sameLookup reports whether sub is main's own query selecting one column.
@@ -189,11 +190,7 @@ func sameValue(a, b any) bool {
 func (b *builder) nested(folds []fold, reads []store.Read) error {
 	n := b.d.(ArrayNester)
 	for _, f := range folds {
-		q := &reads[f.read].Query
-		t, err := b.table(q.Table)
-		if err != nil {
-			return err
-		}
+		t := f.table
 		open, close := n.ArraySubquery()
 		b.w(", ")
 		b.w(open)
@@ -216,7 +213,7 @@ func (b *builder) nested(folds []fold, reads []store.Read) error {
 			}
 			b.w(")")
 		}
-		if err := b.orderBy(t, q.OrderBy); err != nil {
+		if err := b.orderBy(t, reads[f.read].Query.OrderBy); err != nil {
 			return err
 		}
 		b.w(close)
@@ -227,19 +224,19 @@ func (b *builder) nested(folds []fold, reads []store.Read) error {
 // unfold turns the array column of f in the lookup's row into the rows the
 // read gives on its own: the key (the lookup row's outer value) and each
 // value.
-func (f fold) unfold(table string, outerVal any, arr any) ([]store.Row, error) {
+func (f fold) unfold(outerVal any, arr any) ([]store.Row, error) {
 	if arr == nil {
 		return []store.Row{}, nil
 	}
 	vals, ok := arr.([]any)
 	if !ok {
-		return nil, fmt.Errorf("store: %s.%s: nested read returned %T, not an array", table, f.val.Name, arr)
+		return nil, fmt.Errorf("store: %s.%s: nested read returned %T, not an array", f.table.Name, f.val.Name, arr)
 	}
 	rows := make([]store.Row, len(vals))
 	for i, v := range vals {
 		dv, err := decode(f.val.Type, v)
 		if err != nil {
-			return nil, fmt.Errorf("store: %s.%s: %w", table, f.val.Name, err)
+			return nil, fmt.Errorf("store: %s.%s: %w", f.table.Name, f.val.Name, err)
 		}
 		rows[i] = store.Row{f.key.Name: outerVal, f.val.Name: dv}
 	}
