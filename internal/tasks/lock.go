@@ -27,13 +27,17 @@ const busyCode = "AKT01"
 // apply at start-up is one run each). Should that transaction fail after
 // fn ran (an insert race with another replica's prefill, a lost
 // connection), the record is written again on its own, as it always was.
+// fn returns nil when there is nothing to record (an interrupted run).
 // The two-key form keeps it apart from the migration lock, and the first
 // key is the schema so test schemas sharing one database do not collide.
 // Without wait, a held lock means ErrBusy. SQLite has one process and
 // needs nothing beyond the in-process guard.
 func (s *Scheduler) exclusive(ctx context.Context, name string, wait bool, fn func() func(store.Tx) error) error {
 	if s.store.Dialect() != "postgres" {
-		return s.record(ctx, name, fn())
+		if write := fn(); write != nil {
+			return s.record(ctx, name, write)
+		}
+		return nil
 	}
 	var write func(store.Tx) error
 	// The transaction outlives a cancelled run so the record is still
@@ -42,7 +46,9 @@ func (s *Scheduler) exclusive(ctx context.Context, name string, wait bool, fn fu
 		if err := s.lockTx(ctx, tx, name, wait); err != nil {
 			return err
 		}
-		write = fn()
+		if write = fn(); write == nil {
+			return nil
+		}
 		return write(tx)
 	})
 	if err != nil && write != nil {

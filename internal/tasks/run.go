@@ -51,7 +51,7 @@ func (s *Scheduler) run(ctx context.Context, e *entry, wait bool) (Result, error
 			// restart.
 			interrupted = true
 			s.log.Info("system task interrupted", "task", e.task.Name, "err", runErr)
-			return func(store.Tx) error { return nil }
+			return nil
 		}
 		res = settle(res, runErr)
 		if runErr != nil {
