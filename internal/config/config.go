@@ -287,7 +287,7 @@ func parseGCPercent(raw string) (int, error) {
 // ParseDatabaseURL parses the database setting. Accepted forms are
 // sqlite:PATH and postgres:// or postgresql:// URLs.
 func ParseDatabaseURL(raw string) (DatabaseURL, error) {
-	const forms = "accepted forms: sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB, postgresql://..."
+	const forms = "accepted forms: sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB, postgres://USER:PASS@/DB?host=/SOCKET/DIR, postgresql://..."
 	switch {
 	case strings.HasPrefix(raw, "sqlite:"):
 		path := strings.TrimPrefix(raw, "sqlite:")
@@ -301,8 +301,11 @@ func ParseDatabaseURL(raw string) (DatabaseURL, error) {
 			// url.Error quotes the URL, which may contain a password.
 			return DatabaseURL{}, fmt.Errorf("config: database: invalid postgres URL; %s", forms)
 		}
-		if u.Host == "" {
-			return DatabaseURL{}, fmt.Errorf("config: database %s: missing host; %s", redactURL(u), forms)
+		// libpq and pgx also take the host from the query, which is how a
+		// URL names the directory of a Unix socket (no host part can hold
+		// a path); a PostgreSQL on the same machine answers faster there.
+		if u.Host == "" && u.Query().Get("host") == "" {
+			return DatabaseURL{}, fmt.Errorf("config: database %s: missing host (a Unix socket is given as ?host=/its/directory); %s", redactURL(u), forms)
 		}
 		return DatabaseURL{Driver: DriverPostgres, DSN: raw}, nil
 	default:

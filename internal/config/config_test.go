@@ -121,6 +121,13 @@ func TestLoad(t *testing.T) {
 			}),
 		},
 		{
+			name: "postgres over a unix socket",
+			args: []string{"--database", "postgres://u:p@/ak?host=/var/run/postgresql&sslmode=disable"},
+			want: with(func(c *Config) {
+				c.Database = DatabaseURL{Driver: DriverPostgres, DSN: "postgres://u:p@/ak?host=/var/run/postgresql&sslmode=disable"}
+			}),
+		},
+		{
 			name: "log level is case-insensitive",
 			env:  map[string]string{"AUTHENTIK_LOG_LEVEL": "DEBUG"},
 			want: with(func(c *Config) { c.LogLevel = "debug" }),
@@ -173,6 +180,11 @@ func TestLoad(t *testing.T) {
 		{
 			name:    "postgres without host",
 			args:    []string{"--database", "postgres:///ak"},
+			wantErr: "missing host",
+		},
+		{
+			name:    "postgres with an empty host parameter",
+			args:    []string{"--database", "postgres://u:p@/ak?host="},
 			wantErr: "missing host",
 		},
 		{
@@ -261,6 +273,7 @@ func TestRedacted(t *testing.T) {
 		{"userinfo password", DatabaseURL{DriverPostgres, "postgres://u:secret@h/db"}, "postgres://u:xxxxx@h/db"},
 		{"query password", DatabaseURL{DriverPostgres, "postgres://h/db?password=secret&user=u"}, "postgres://h/db?password=xxxxx&user=u"},
 		{"no password", DatabaseURL{DriverPostgres, "postgres://u@h/db"}, "postgres://u@h/db"},
+		{"unix socket", DatabaseURL{DriverPostgres, "postgres://u:secret@/db?host=/run/pg"}, "postgres://u:xxxxx@/db?host=/run/pg"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

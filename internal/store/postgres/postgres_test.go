@@ -120,3 +120,67 @@ func BenchmarkGetByPK(b *testing.B)  { storetest.BenchGetByPK(b, benchStore(b)) 
 func BenchmarkInsert(b *testing.B)   { storetest.BenchInsert(b, benchStore(b)) }
 func BenchmarkListPage(b *testing.B) { storetest.BenchListPage(b, benchStore(b)) }
 func BenchmarkInList(b *testing.B)   { storetest.BenchInList(b, benchStore(b)) }
+
+// TestUnixSocketURL: a URL naming a socket directory in its host
+// parameter, as libpq spells it, reaches the server over that socket,
+// with the schema parameter still honoured. It runs where the test role
+// may log in over the local socket (a pg_hba.conf "local" line for it);
+// AKGO_TEST_POSTGRES_SOCKET_DIR names the directory (default
+// /var/run/postgresql).
+func TestUnixSocketURL(t *testing.T) {
+	base := baseURL(t)
+	dir := os.Getenv("AKGO_TEST_POSTGRES_SOCKET_DIR")
+	if dir == "" {
+		dir = "/var/run/postgresql"
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	if _, err := os.Stat(dir + "/.s.PGSQL." + port); err != nil {
+		t.Skipf("no PostgreSQL socket in %s (set AKGO_TEST_POSTGRES_SOCKET_DIR): %v", dir, err)
+	}
+	u.Host = ""
+	q := u.Query()
+	q.Set("host", dir)
+	u.RawQuery = q.Encode()
+	socketURL := u.String()
+	if db, err := sql.Open("pgx", socketURL); err == nil {
+		err = db.PingContext(t.Context())
+		db.Close()
+		if err != nil {
+			t.Skipf("cannot log in over the socket in %s (pg_hba.conf needs a local line for the role): %v", dir, err)
+		}
+	}
+
+	s, err := postgres.Open(t.Context(), withSchema(t, socketURL, freshSchema(t, base)))
+	if err != nil {
+		t.Fatalf("Open over the socket: %v", err)
+	}
+	defer s.Close()
+	table := store.Table{Name: "things", PK: []string{"id"}, Columns: []store.Column{{Name: "id", Type: store.TypeInt}, {Name: "via", Type: store.TypeText}}}
+	if err := s.Migrate(t.Context(), []store.Migration{{Version: 1, Name: "things", Steps: []store.Step{store.CreateTable{Table: table}}}}); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(t.Context(), func(tx store.Tx) error {
+		return tx.Exec(t.Context(), `INSERT INTO things (id, via) SELECT 1, CASE WHEN inet_server_addr() IS NULL THEN 'socket' ELSE 'tcp' END`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []store.Row
+	err = s.View(t.Context(), func(tx store.Tx) error {
+		rows, err = tx.Select(t.Context(), store.Query{Table: "things"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0]["via"] != "socket" {
+		t.Fatalf("rows %v, want one row written over the socket", rows)
+	}
+}
