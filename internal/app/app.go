@@ -332,12 +332,25 @@ func (a *App) WaitStartup() { a.background.Wait() }
 
 // startBackground runs start-up work that need not delay readiness:
 // restoring the collector's target and returning start-up garbage to the
-// OS, and the self-signed certificate,
-// whose RSA key takes about a second to generate.
+// OS, the self-signed certificate, whose RSA key takes about a second to
+// generate, and keeping row counts (store.Store.KeepCounts), which would
+// slow the default blueprints' inserts on a new database.
 func (a *App) startBackground(restoreGC func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stopBackground = cancel
-	a.background.Add(2)
+	a.background.Add(3)
+	go func() {
+		defer a.background.Done()
+		start := time.Now()
+		if err := a.Store.KeepCounts(ctx, !a.Config.CountRows); err != nil {
+			if ctx.Err() == nil {
+				// Counts stay exact without: lists count rows.
+				a.Log.Warn("row counts not kept; lists count rows", "err", err)
+			}
+			return
+		}
+		a.Log.Debug("row counts", "kept", !a.Config.CountRows, "took", time.Since(start).Round(time.Millisecond))
+	}()
 	go func() {
 		defer a.background.Done()
 		// Start-up parses the schema and builds the migration plan; hand

@@ -202,3 +202,60 @@ func TestMediaServed(t *testing.T) {
 		})
 	}
 }
+
+// TestStartupKeepsCounts: on PostgreSQL a started server keeps row counts
+// (in the background, after ready), and whole-table counts read them;
+// with AKGO_COUNT_ROWS it keeps none and counts rows.
+func TestStartupKeepsCounts(t *testing.T) {
+	raw := os.Getenv(apitest.PostgresEnv)
+	if raw == "" {
+		t.Skipf("set %s to run PostgreSQL tests", apitest.PostgresEnv)
+	}
+	dsn := apitest.FreshPostgresSchema(t, raw)
+	cfg := config.Config{Database: config.DatabaseURL{Driver: config.DriverPostgres, DSN: dsn}}
+	a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.WaitStartup()
+	m, _ := a.Registry.Model("authentik_flows.flow")
+	count := func() int64 {
+		var n int64
+		err := a.Store.View(context.Background(), func(tx store.Tx) error {
+			var err error
+			n, err = tx.Count(context.Background(), store.Query{Table: m.Table})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	flows := int64(len(rows(t, a, "authentik_flows.flow", nil)))
+	if n := count(); n != flows || n == 0 {
+		t.Fatalf("count %d, %d flows", n, flows)
+	}
+	err = a.Store.Update(context.Background(), func(tx store.Tx) error {
+		return tx.Exec(context.Background(), `UPDATE akgo_row_counts SET n = n + 1000 WHERE rel = '`+m.Table+`'::regclass AND pid = 0`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != flows+1000 {
+		t.Fatalf("count %d after adding 1000 to the kept count of %d flows: counts are not kept", n, flows)
+	}
+	a.Close()
+
+	cfg.CountRows = true
+	b, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	b.WaitStartup()
+	a = b
+	if n := count(); n != flows {
+		t.Fatalf("count %d with AKGO_COUNT_ROWS, %d flows", n, flows)
+	}
+}

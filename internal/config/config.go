@@ -50,6 +50,10 @@ type Config struct {
 	// GCPercent is AKGO_GC_PERCENT, the garbage collector's target (as
 	// GOGC) when GOGC is not set.
 	GCPercent int
+	// CountRows is AKGO_COUNT_ROWS: list pages count the rows of a whole
+	// table, and PostgreSQL keeps no row counts (store.Store.KeepCounts),
+	// which spares every insert and delete a trigger.
+	CountRows bool
 }
 
 // Email holds the global SMTP settings.
@@ -120,6 +124,7 @@ var settings = []setting{
 	{"hibp_url", "", "AKGO_HIBP_URL", "https://api.pwnedpasswords.com/range/", "Have I Been Pwned range API (password policies)"},
 	{"memory_limit", "", "AKGO_MEMORY_LIMIT", DefaultMemoryLimit, "soft memory limit of the Go runtime: bytes with an optional KiB, MiB or GiB suffix, or off; GOMEMLIMIT wins"},
 	{"gc_percent", "", "AKGO_GC_PERCENT", strconv.Itoa(DefaultGCPercent), "garbage collector target: the heap may grow by this percentage of the live heap between collections (as GOGC, which wins)"},
+	{"count_rows", "", "AKGO_COUNT_ROWS", "false", "true: list pages count a table's rows and PostgreSQL keeps no row counts (no triggers on writes)"},
 }
 
 // DefaultGCPercent lets the heap grow to five times what is live before a
@@ -208,6 +213,9 @@ func Load(args []string, env func(string) (string, bool)) (Config, error) {
 	}
 	if cfg.GCPercent, err = parseGCPercent(v.GetString("gc_percent")); err != nil {
 		return Config{}, err
+	}
+	if cfg.CountRows, err = strconv.ParseBool(strings.TrimSpace(v.GetString("count_rows"))); err != nil {
+		return Config{}, fmt.Errorf("config: count rows %q (AKGO_COUNT_ROWS): must be true or false", v.GetString("count_rows"))
 	}
 	if cfg.Listen == "" {
 		return Config{}, errors.New("config: listen address (--listen, AUTHENTIK_LISTEN__HTTP) must not be empty")

@@ -158,6 +158,16 @@ func TestLoad(t *testing.T) {
 			wantErr: "from 10 to 10000",
 		},
 		{
+			name: "count rows",
+			env:  map[string]string{"AKGO_COUNT_ROWS": "true"},
+			want: with(func(c *Config) { c.CountRows = true }),
+		},
+		{
+			name:    "count rows must be a boolean",
+			env:     map[string]string{"AKGO_COUNT_ROWS": "sometimes"},
+			wantErr: `count rows "sometimes"`,
+		},
+		{
 			name:    "bad memory limit",
 			env:     map[string]string{"AKGO_MEMORY_LIMIT": "400MB"},
 			wantErr: `memory limit "400MB"`,

@@ -34,4 +34,14 @@
 // idle in transaction holding locks. Code reaching pgx through the driver
 // connection's Conn method finds both sent first. The driver connection
 // also implements sqldb.BatchQueryer: several reads in one pipeline.
+//
+// Row counts are kept (counts.go, sqldb.RowCounter): statement-level
+// triggers on every table add each statement's inserted and deleted rows
+// (cascades and raw SQL included) to a row of akgo_row_counts per table and
+// session, in the writing transaction, so a whole table's count is a sum
+// of a few rows that every snapshot sees consistent with the table; the
+// counts of ended sessions are folded together at start and every ten
+// minutes. It costs each inserting or deleting statement a trigger call;
+// an exact COUNT(*) instead reads every row of the table on every list
+// page.
 package postgres

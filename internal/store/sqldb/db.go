@@ -37,6 +37,9 @@ type DB struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	// closed ends the background work Migrate starts (compactCounts).
+	closed      chan struct{}
+	compactOnce sync.Once
 }
 
 var _ store.Store = (*DB)(nil)
@@ -44,7 +47,7 @@ var _ store.Store = (*DB)(nil)
 // New returns a store over the given pools. Until Migrate is called only
 // the migrations table is known.
 func New(cfg Config) *DB {
-	db := &DB{d: cfg.Dialect, write: cfg.Write, read: cfg.Read}
+	db := &DB{d: cfg.Dialect, write: cfg.Write, read: cfg.Read, closed: make(chan struct{})}
 	if db.read == nil {
 		db.read = db.write
 	}
@@ -67,6 +70,7 @@ func (s *DB) Ping(ctx context.Context) error {
 
 func (s *DB) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.closed)
 		var errs []error
 		if s.read != s.write {
 			errs = append(errs, s.read.Close())

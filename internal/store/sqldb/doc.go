@@ -47,7 +47,10 @@
 // BatchQueryer (PostgreSQL's pipeline) in one round trip, and runs them
 // one by one on any other; where the dialect nests arrays (ArrayNester),
 // two-column reads keyed by a lookup's own row travel inside the
-// lookup's statement (fold.go).
+// lookup's statement (fold.go). Where the dialect keeps row counts
+// (RowCounter, counts.go), Migrate ends by making every table counted,
+// and a count of a whole table (or of all rows but one value, as above)
+// reads the kept count instead of the rows.
 //
 // Foreign keys are DEFERRABLE INITIALLY DEFERRED, so a violation surfaces
 // at COMMIT (Update returns the *store.ForeignKeyError); RESTRICT is

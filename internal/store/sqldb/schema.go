@@ -39,6 +39,9 @@ type Schema struct {
 	// allColumns holds, per table, its quoted column list for SELECTs of
 	// every column, which every query would otherwise quote again.
 	allColumns map[string]string
+	// counted holds the tables whose row count the database keeps (see
+	// RowCounter), which Count reads instead of counting rows.
+	counted map[string]bool
 }
 
 // UniqueRef names the columns of a unique constraint or primary key.

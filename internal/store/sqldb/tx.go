@@ -466,16 +466,38 @@ func (b *builder) count(q store.Query) error {
 		// from the b-tree in SQLite without reading a row, and the
 		// excluded rows from an index, where the condition as written
 		// would be checked on every row.
-		b.w("SELECT (SELECT COUNT(*) FROM " + Quote(tbl.Name) + ") - (SELECT COUNT(*) FROM " + Quote(tbl.Name) + " WHERE ")
+		b.w("SELECT ")
+		b.wholeCount(tbl.Name)
+		b.w(" - (SELECT COUNT(*) FROM " + Quote(tbl.Name) + " WHERE ")
 		if err := b.cmp(tbl, c); err != nil {
 			return err
 		}
 		b.w(")")
 		return nil
 	}
+	switch q.Where.(type) {
+	case nil, store.TrueCond:
+		if b.sch.counted[tbl.Name] {
+			b.w("SELECT ")
+			b.wholeCount(tbl.Name)
+			return nil
+		}
+	}
 	b.w("SELECT COUNT(*) FROM ")
 	b.ident(tbl.Name)
 	return b.where(tbl, q.Where)
+}
+
+// wholeCount writes an expression giving the number of rows of table:
+// the count the database keeps when it keeps one (RowCounter).
+func (b *builder) wholeCount(table string) {
+	if rc, ok := b.d.(RowCounter); ok && b.sch.counted[table] {
+		b.w(rc.TableCount(table))
+		return
+	}
+	b.w("(SELECT COUNT(*) FROM ")
+	b.ident(table)
+	b.w(")")
 }
 
 func (t *tx) Exec(ctx context.Context, q string, args ...any) error {

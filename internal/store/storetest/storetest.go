@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"Conditions", testConditions},
 		{"Ordering", testOrdering},
 		{"DistinctAndCount", testDistinctCount},
+		{"WholeCounts", testWholeCounts},
 		{"UpdateDelete", testUpdateDelete},
 		{"Unique", testUnique},
 		{"ForeignKey", testForeignKey},

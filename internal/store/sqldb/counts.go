@@ -1,0 +1,205 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// RowCounter is implemented by dialects that keep every table's row count
+// in a table of their own, maintained by triggers in the same transaction
+// as the rows (PostgreSQL). Count then answers "how many rows has the
+// table" from the kept count instead of reading every row: an exact
+// COUNT(*) reads the whole table, which was half of PostgreSQL's work for
+// a page of 100 out of 10,000 flows (docs/benchmarks.md, eighth round),
+// and grows with the table. Since the count changes in the writing
+// transaction, every snapshot sees the count of exactly the rows it sees.
+//
+// Counts are kept per table and per database session, so concurrent
+// writers never wait for each other; CompactCounts folds the counts of
+// sessions that ended into one.
+type RowCounter interface {
+	// CounterSetup returns the statements creating the counts table and
+	// the trigger function, if missing.
+	CounterSetup() []string
+	// CountedTablesQuery selects the names of the tables whose count is
+	// kept (one text column).
+	CountedTablesQuery() string
+	// CountTable returns the statements that start keeping table's count,
+	// set from the rows it holds now.
+	CountTable(table string) []string
+	// CompactCounts returns the statements that fold the counts of
+	// sessions that ended together and drop those of dropped tables. They
+	// wait for no writer.
+	CompactCounts() []string
+	// TableCount renders a bigint expression: the number of rows of table.
+	TableCount(table string) string
+	// UncountTable returns the statements that stop keeping table's count;
+	// StopCounting those that then drop the counts table and the function.
+	UncountTable(table string) []string
+	StopCounting() []string
+}
+
+// countCompactionInterval is how often a server folds the counts of ended
+// sessions: each session that wrote a table adds a row to its count,
+// which a count then sums.
+const countCompactionInterval = 10 * time.Minute
+
+// KeepCounts makes every migrated table counted on a RowCounter dialect,
+// folds the counts of ended sessions, and publishes which tables are
+// counted, so Count reads their kept counts. Tables without the triggers
+// (new ones, or a database from before counts were kept) get them and
+// their current count, each in a transaction of its own under the
+// migration lock: making a table counted waits for the transactions
+// writing it and holds its writers until it commits, so the count it
+// starts from is exact, and holding one table at a time, it cannot
+// deadlock with a writer of several. Transactions that began before the
+// tables are published still count rows.
+//
+// Start-up calls it once the server is ready rather than in Migrate: on a
+// new database the triggers would slow every insert of the default
+// blueprints (by about a third of their time on PostgreSQL).
+func (s *DB) KeepCounts(ctx context.Context, keep bool) error {
+	rc, ok := s.d.(RowCounter)
+	if !ok {
+		return nil
+	}
+	if !keep {
+		return s.stopCounting(ctx, rc)
+	}
+	sch := s.schema.Load()
+	counted := map[string]bool{}
+	err := s.run(ctx, false, func(t *tx) error {
+		if err := t.lockMigrations(ctx); err != nil {
+			return err
+		}
+		if err := t.execAll(ctx, rc.CounterSetup()); err != nil {
+			return err
+		}
+		have, err := t.strings(ctx, rc.CountedTablesQuery())
+		for _, name := range have {
+			counted[name] = true
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: keeping row counts: %w", err)
+	}
+	for _, name := range creationOrder(sch.tables) {
+		if counted[name] {
+			continue
+		}
+		err := s.run(ctx, false, func(t *tx) error {
+			if err := t.lockMigrations(ctx); err != nil {
+				return err
+			}
+			return t.execAll(ctx, rc.CountTable(name))
+		})
+		if err != nil {
+			return fmt.Errorf("store: keeping the row count of %s: %w", name, err)
+		}
+		counted[name] = true
+	}
+	if err := s.run(ctx, false, func(t *tx) error { return t.execAll(ctx, rc.CompactCounts()) }); err != nil {
+		return fmt.Errorf("store: folding row counts: %w", err)
+	}
+	s.publishCounted(sch, counted, rc)
+	return nil
+}
+
+// stopCounting drops the triggers, one table at a time like KeepCounts
+// makes them, then the counts table. Count reads no kept count from then
+// on.
+func (s *DB) stopCounting(ctx context.Context, rc RowCounter) error {
+	s.publishCounted(s.schema.Load(), nil, nil)
+	var have []string
+	err := s.run(ctx, true, func(t *tx) error {
+		var err error
+		have, err = t.strings(ctx, rc.CountedTablesQuery())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: finding kept row counts: %w", err)
+	}
+	for _, name := range have {
+		err := s.run(ctx, false, func(t *tx) error {
+			if err := t.lockMigrations(ctx); err != nil {
+				return err
+			}
+			return t.execAll(ctx, rc.UncountTable(name))
+		})
+		if err != nil {
+			return fmt.Errorf("store: no longer keeping the row count of %s: %w", name, err)
+		}
+	}
+	err = s.run(ctx, false, func(t *tx) error {
+		if err := t.lockMigrations(ctx); err != nil {
+			return err
+		}
+		return t.execAll(ctx, rc.StopCounting())
+	})
+	if err != nil {
+		return fmt.Errorf("store: dropping kept row counts: %w", err)
+	}
+	return nil
+}
+
+// publishCounted makes Count read the kept counts of the tables of sch
+// that are counted, and starts folding the counts of ended sessions.
+func (s *DB) publishCounted(sch *Schema, counted map[string]bool, rc RowCounter) {
+	for name := range counted {
+		if _, ok := sch.tables[name]; !ok {
+			delete(counted, name)
+		}
+	}
+	c := *sch
+	c.counted = counted
+	s.schema.Store(&c)
+	if len(counted) > 0 {
+		s.compactOnce.Do(func() { go s.compactCounts(rc) })
+	}
+}
+
+// compactCounts folds the counts of ended sessions every
+// countCompactionInterval until the store is closed.
+func (s *DB) compactCounts(rc RowCounter) {
+	tick := time.NewTicker(countCompactionInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		// A failure (the database restarting) is left to the next tick:
+		// uncompacted counts are still exact, only slower to sum.
+		_ = s.run(ctx, false, func(t *tx) error { return t.execAll(ctx, rc.CompactCounts()) })
+		cancel()
+	}
+}
+
+// strings runs q and returns its one text column.
+func (t *tx) strings(ctx context.Context, q string) ([]string, error) {
+	if err := t.begin(false); err != nil {
+		return nil, err
+	}
+	rows, err := t.conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, t.fail(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v sql.NullString
+		if err := rows.Scan(&v); err != nil {
+			return nil, t.fail(err)
+		}
+		out = append(out, v.String)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.fail(err)
+	}
+	return out, nil
+}
