@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	neturl "net/url"
 	"testing"
 
 	"github.com/akgo/akgo/internal/store"
@@ -46,14 +45,8 @@ func keptCountsStore(t *testing.T, n int) (store.Store, *sql.DB, func() store.St
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := neturl.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
+	// The pool's connections use the schema as the store's do.
+	db, err := sql.Open("pgx", withParam(t, base, "search_path", schema))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,12 +33,18 @@ func baseURL(tb testing.TB) string {
 // withSchema returns base with the schema parameter set.
 func withSchema(tb testing.TB, base, schema string) string {
 	tb.Helper()
+	return withParam(tb, base, "schema", schema)
+}
+
+// withParam returns base with the query parameter key set to value.
+func withParam(tb testing.TB, base, key, value string) string {
+	tb.Helper()
 	u, err := url.Parse(base)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	q := u.Query()
-	q.Set("schema", schema)
+	q.Set(key, value)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

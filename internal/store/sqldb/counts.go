@@ -90,13 +90,7 @@ func (s *DB) KeepCounts(ctx context.Context, keep bool) error {
 		if counted[name] {
 			continue
 		}
-		err := s.run(ctx, false, func(t *tx) error {
-			if err := t.lockMigrations(ctx); err != nil {
-				return err
-			}
-			return t.execAll(ctx, rc.CountTable(name))
-		})
-		if err != nil {
+		if err := s.execLocked(ctx, rc.CountTable(name)); err != nil {
 			return fmt.Errorf("store: keeping the row count of %s: %w", name, err)
 		}
 		counted[name] = true
@@ -123,26 +117,25 @@ func (s *DB) stopCounting(ctx context.Context, rc RowCounter) error {
 		return fmt.Errorf("store: finding kept row counts: %w", err)
 	}
 	for _, name := range have {
-		err := s.run(ctx, false, func(t *tx) error {
-			if err := t.lockMigrations(ctx); err != nil {
-				return err
-			}
-			return t.execAll(ctx, rc.UncountTable(name))
-		})
-		if err != nil {
+		if err := s.execLocked(ctx, rc.UncountTable(name)); err != nil {
 			return fmt.Errorf("store: no longer keeping the row count of %s: %w", name, err)
 		}
 	}
-	err = s.run(ctx, false, func(t *tx) error {
-		if err := t.lockMigrations(ctx); err != nil {
-			return err
-		}
-		return t.execAll(ctx, rc.StopCounting())
-	})
-	if err != nil {
+	if err := s.execLocked(ctx, rc.StopCounting()); err != nil {
 		return fmt.Errorf("store: dropping kept row counts: %w", err)
 	}
 	return nil
+}
+
+// execLocked runs stmts in a write transaction of their own, under the
+// migration lock that serialises schema changes across replicas.
+func (s *DB) execLocked(ctx context.Context, stmts []string) error {
+	return s.run(ctx, false, func(t *tx) error {
+		if err := t.lockMigrations(ctx); err != nil {
+			return err
+		}
+		return t.execAll(ctx, stmts)
+	})
 }
 
 // publishCounted makes Count read the kept counts of the tables of sch
