@@ -150,6 +150,27 @@ func (e *Engine) Retrieve(ctx context.Context, ep *registry.Endpoint, lookup str
 	return out, err
 }
 
+// CountedTables lists the tables whose whole row count list pages read
+// (the table of each listed endpoint's model): those a store should keep
+// counts of (store.Store.KeepCounts). Others, such as many-to-many join
+// tables, are never counted whole, and keeping their counts would only
+// slow their writes.
+func (e *Engine) CountedTables() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ep := range e.Registry.Endpoints {
+		if _, ok := ep.Ops[registry.OpList]; !ok {
+			continue
+		}
+		if m, err := e.model(ep); err == nil && !seen[m.Table] {
+			seen[m.Table] = true
+			out = append(out, m.Table)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // List returns one page of an endpoint's objects for the query parameters.
 func (e *Engine) List(ctx context.Context, ep *registry.Endpoint, params url.Values) (*Page, error) {
 	m, err := e.model(ep)

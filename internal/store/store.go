@@ -93,13 +93,14 @@ type Store interface {
 	// each in its own transaction; safe to call concurrently from several
 	// processes (replicas) and idempotent.
 	Migrate(ctx context.Context, migrations []Migration) error
-	// KeepCounts makes the database keep every migrated table's row count
-	// as it is written, so that counting a whole table reads no rows, or
-	// with keep false stop keeping them (PostgreSQL; elsewhere it does
-	// nothing). Counts are right before, during and after it: call it
-	// after Migrate, alongside reads and writes, from any number of
-	// replicas (with the same keep).
-	KeepCounts(ctx context.Context, keep bool) error
+	// KeepCounts makes the database keep the row counts of tables (those
+	// whose whole count is read, such as by list pages) as they are
+	// written, so that counting one of them whole reads no rows, and stop
+	// keeping those of other tables; no tables: keep none (PostgreSQL;
+	// elsewhere it does nothing). Counts are right before, during and
+	// after it: call it after Migrate, alongside reads and writes, from any
+	// number of replicas (with the same tables).
+	KeepCounts(ctx context.Context, tables []string) error
 	// Update runs fn in a read-write transaction, committing when fn returns
 	// nil and rolling back otherwise.
 	Update(ctx context.Context, fn func(Tx) error) error

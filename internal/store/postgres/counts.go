@@ -99,6 +99,7 @@ func (dialect) UncountTable(table string) []string {
 		`DROP TRIGGER IF EXISTS akgo_count_ins ON ` + q,
 		`DROP TRIGGER IF EXISTS akgo_count_del ON ` + q,
 		`DROP TRIGGER IF EXISTS akgo_count_truncate ON ` + q,
+		`DELETE FROM ` + countsTable + ` WHERE "rel" = ` + relLiteral(table),
 	}
 }
 

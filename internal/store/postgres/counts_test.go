@@ -29,7 +29,7 @@ func keptCountsStore(t *testing.T, n int) (store.Store, *sql.DB, func() store.St
 		if err := s.Migrate(t.Context(), storetest.Migrations); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.KeepCounts(t.Context(), true); err != nil {
+		if err := s.KeepCounts(t.Context(), []string{"parents", "child_cascade"}); err != nil {
 			t.Fatal(err)
 		}
 		return s
@@ -207,7 +207,7 @@ func TestKeptCountsFollowTheSnapshot(t *testing.T) {
 // table and the function, and counts read the rows again.
 func TestKeptCountsStop(t *testing.T) {
 	s, db, _ := keptCountsStore(t, 2)
-	if err := s.KeepCounts(t.Context(), false); err != nil {
+	if err := s.KeepCounts(t.Context(), nil); err != nil {
 		t.Fatal(err)
 	}
 	exec(t, db, `INSERT INTO parents (name) VALUES ('after')`)
@@ -225,5 +225,44 @@ func TestKeptCountsStop(t *testing.T) {
 				t.Errorf("%d left", n)
 			}
 		})
+	}
+}
+
+// TestKeptCountsOfTheGivenTables: only the tables given are counted, and a
+// table no longer given loses its triggers and its kept count.
+func TestKeptCountsOfTheGivenTables(t *testing.T) {
+	s, db, _ := keptCountsStore(t, 2)
+	triggers := func(table string) int64 {
+		return queryInt(t, db, `SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'akgo_count_%' AND tgrelid = $1::regclass`, table)
+	}
+	kept := func(table string) int64 {
+		return queryInt(t, db, `SELECT count(*) FROM akgo_row_counts WHERE rel = $1::regclass`, table)
+	}
+	if triggers("items") != 0 || triggers("parents") != 3 || triggers("child_cascade") != 3 {
+		t.Fatalf("triggers on items, parents, child_cascade: %d, %d, %d; want 0, 3, 3", triggers("items"), triggers("parents"), triggers("child_cascade"))
+	}
+	if err := s.KeepCounts(t.Context(), []string{"items"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		table            string
+		triggers, counts int64
+	}{
+		{"items", 3, 1},
+		{"parents", 0, 0},
+		{"child_cascade", 0, 0},
+	} {
+		t.Run(tc.table, func(t *testing.T) {
+			if n := triggers(tc.table); n != tc.triggers {
+				t.Errorf("%d triggers, want %d", n, tc.triggers)
+			}
+			if n := kept(tc.table); n != tc.counts {
+				t.Errorf("%d kept count rows, want %d", n, tc.counts)
+			}
+		})
+	}
+	exec(t, db, `INSERT INTO parents (name) VALUES ('uncounted')`)
+	if n := wholeCount(t, s); n != 4 {
+		t.Fatalf("count of parents %d, want 4 (counted from the rows)", n)
 	}
 }

@@ -36,7 +36,8 @@
 // also implements sqldb.BatchQueryer: several reads in one pipeline.
 //
 // Row counts are kept (counts.go, sqldb.RowCounter): statement-level
-// triggers on every table add each statement's inserted and deleted rows
+// triggers on the tables KeepCounts is given (those list pages count
+// whole) add each statement's inserted and deleted rows
 // (cascades and raw SQL included) to a row of akgo_row_counts per table and
 // session, in the writing transaction, so a whole table's count is a sum
 // of a few rows that every snapshot sees consistent with the table; the

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// RowCounter is implemented by dialects that keep every table's row count
-// in a table of their own, maintained by triggers in the same transaction
+// RowCounter is implemented by dialects that keep tables' row counts in a
+// table of their own, maintained by triggers in the same transaction
 // as the rows (PostgreSQL). Count then answers "how many rows has the
 // table" from the kept count instead of reading every row: an exact
 // COUNT(*) reads the whole table, which was half of PostgreSQL's work for
@@ -46,30 +46,37 @@ type RowCounter interface {
 // which a count then sums.
 const countCompactionInterval = 10 * time.Minute
 
-// KeepCounts makes every migrated table counted on a RowCounter dialect,
-// folds the counts of ended sessions, and publishes which tables are
-// counted, so Count reads their kept counts. Tables without the triggers
-// (new ones, or a database from before counts were kept) get them and
-// their current count, each in a transaction of its own under the
-// migration lock: making a table counted waits for the transactions
-// writing it and holds its writers until it commits, so the count it
-// starts from is exact, and holding one table at a time, it cannot
-// deadlock with a writer of several. Transactions that began before the
-// tables are published still count rows.
+// KeepCounts makes the given tables counted on a RowCounter dialect (and
+// only them: a table no longer given loses its triggers), folds the counts
+// of ended sessions, and publishes which tables are counted, so Count
+// reads their kept counts. Tables without the triggers (newly given, or a
+// database from before counts were kept) get them and their current
+// count, each in a transaction of its own under the migration lock:
+// making a table counted waits for the transactions writing it and holds
+// its writers until it commits, so the count it starts from is exact, and
+// holding one table at a time, it cannot deadlock with a writer of
+// several. Transactions that began before the tables are published still
+// count rows.
 //
 // Start-up calls it once the server is ready rather than in Migrate: on a
 // new database the triggers would slow every insert of the default
 // blueprints (by about a third of their time on PostgreSQL).
-func (s *DB) KeepCounts(ctx context.Context, keep bool) error {
+func (s *DB) KeepCounts(ctx context.Context, tables []string) error {
 	rc, ok := s.d.(RowCounter)
 	if !ok {
 		return nil
 	}
-	if !keep {
+	sch := s.schema.Load()
+	want := map[string]bool{}
+	for _, name := range tables {
+		if _, ok := sch.tables[name]; ok && name != MigrationsTable {
+			want[name] = true
+		}
+	}
+	if len(want) == 0 {
 		return s.stopCounting(ctx, rc)
 	}
-	sch := s.schema.Load()
-	counted := map[string]bool{}
+	var have []string
 	err := s.run(ctx, false, func(t *tx) error {
 		if err := t.lockMigrations(ctx); err != nil {
 			return err
@@ -77,17 +84,27 @@ func (s *DB) KeepCounts(ctx context.Context, keep bool) error {
 		if err := t.execAll(ctx, rc.CounterSetup()); err != nil {
 			return err
 		}
-		have, err := t.strings(ctx, rc.CountedTablesQuery())
-		for _, name := range have {
-			counted[name] = true
-		}
+		var err error
+		have, err = t.strings(ctx, rc.CountedTablesQuery())
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: keeping row counts: %w", err)
 	}
+	counted := map[string]bool{}
+	for _, name := range have {
+		if !want[name] {
+			// Published without it first, so no count reads it meanwhile.
+			s.publishCounted(sch, nil, nil)
+			if err := s.execLocked(ctx, rc.UncountTable(name)); err != nil {
+				return fmt.Errorf("store: no longer keeping the row count of %s: %w", name, err)
+			}
+			continue
+		}
+		counted[name] = true
+	}
 	for _, name := range creationOrder(sch.tables) {
-		if counted[name] {
+		if !want[name] || counted[name] {
 			continue
 		}
 		if err := s.execLocked(ctx, rc.CountTable(name)); err != nil {

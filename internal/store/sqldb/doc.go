@@ -48,9 +48,9 @@
 // one by one on any other; where the dialect nests arrays (ArrayNester),
 // two-column reads keyed by a lookup's own row travel inside the
 // lookup's statement (fold.go). Where the dialect keeps row counts
-// (RowCounter, counts.go), Migrate ends by making every table counted,
-// and a count of a whole table (or of all rows but one value, as above)
-// reads the kept count instead of the rows.
+// (RowCounter, counts.go), KeepCounts makes the tables it is given
+// counted, and a count of one of them whole (or of all its rows but one
+// value, as above) reads the kept count instead of the rows.
 //
 // Foreign keys are DEFERRABLE INITIALLY DEFERRED, so a violation surfaces
 // at COMMIT (Update returns the *store.ForeignKeyError); RESTRICT is
