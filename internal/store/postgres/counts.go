@@ -54,7 +54,8 @@ $fn$, current_schema()); END $akgo$`,
 
 func (dialect) CountedTablesQuery() string {
 	return `SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid ` +
-		`WHERE t.tgname = 'akgo_count_ins' AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())`
+		`WHERE t.tgname = 'akgo_count_ins' AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) ` +
+		`AND to_regclass('` + countsTable + `') IS NOT NULL`
 }
 
 func (dialect) CountTable(table string) []string {

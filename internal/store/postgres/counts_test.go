@@ -266,3 +266,14 @@ func TestKeptCountsOfTheGivenTables(t *testing.T) {
 		t.Fatalf("count of parents %d, want 4 (counted from the rows)", n)
 	}
 }
+
+// TestKeptCountsTableMadeAnew: should the counts table be dropped while
+// the triggers stay, the next KeepCounts counts every table again.
+func TestKeptCountsTableMadeAnew(t *testing.T) {
+	_, db, open := keptCountsStore(t, 2)
+	exec(t, db, `DROP TABLE akgo_row_counts`)
+	s := open()
+	if n := wholeCount(t, s); n != 3 {
+		t.Fatalf("count %d, want 3", n)
+	}
+}

@@ -24,7 +24,7 @@ type RowCounter interface {
 	// the trigger function, if missing.
 	CounterSetup() []string
 	// CountedTablesQuery selects the names of the tables whose count is
-	// kept (one text column).
+	// kept (one text column): none while there is no counts table.
 	CountedTablesQuery() string
 	// CountTable returns the statements that start keeping table's count,
 	// set from the rows it holds now.
@@ -81,12 +81,14 @@ func (s *DB) KeepCounts(ctx context.Context, tables []string) error {
 		if err := t.lockMigrations(ctx); err != nil {
 			return err
 		}
-		if err := t.execAll(ctx, rc.CounterSetup()); err != nil {
+		// Asked first: a counts table made anew (dropped by hand) holds
+		// no count for tables that still have their triggers, which then
+		// get theirs again.
+		var err error
+		if have, err = t.strings(ctx, rc.CountedTablesQuery()); err != nil {
 			return err
 		}
-		var err error
-		have, err = t.strings(ctx, rc.CountedTablesQuery())
-		return err
+		return t.execAll(ctx, rc.CounterSetup())
 	})
 	if err != nil {
 		return fmt.Errorf("store: keeping row counts: %w", err)

@@ -37,7 +37,7 @@ type DB struct {
 
 	closeOnce sync.Once
 	closeErr  error
-	// closed ends the background work Migrate starts (compactCounts).
+	// closed ends the background work KeepCounts starts (compactCounts).
 	closed      chan struct{}
 	compactOnce sync.Once
 }
