@@ -158,13 +158,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	phase("migrate")
 	if a.Config.SecretKey == "" {
-		if a.Config.SecretKey, err = a.secretKey(ctx); err != nil {
+		if err = raceAgain(func() (err error) { a.Config.SecretKey, err = a.secretKey(ctx); return err }); err != nil {
 			st.Close()
 			return nil, err
 		}
 	}
 	phase("secret key")
-	if err := rbac.Seed(ctx, st, reg); err != nil {
+	if err := raceAgain(func() error { return rbac.Seed(ctx, st, reg) }); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("seed permissions: %w", err)
 	}
@@ -178,12 +178,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	eng := engine.New(st, reg, spec)
 	a.Engine = eng
 	modelhooks.Register(eng, modelhooks.Settings{SecretKey: a.Config.SecretKey})
-	if err := a.ensureStartupObjects(ctx); err != nil {
+	if err := raceAgain(func() error { return a.ensureStartupObjects(ctx) }); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("start-up objects: %w", err)
 	}
 	phase("start-up objects")
-	if err := a.Bootstrap(ctx); err != nil {
+	if err := raceAgain(func() error { return a.Bootstrap(ctx) }); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/akgo/akgo/internal/apitest"
@@ -257,5 +259,45 @@ func TestStartupKeepsCounts(t *testing.T) {
 	a = b
 	if n := count(); n != flows {
 		t.Fatalf("count %d with AKGO_COUNT_ROWS, %d flows", n, flows)
+	}
+}
+
+// TestReplicasStartTogether: replicas started at the same moment on a new
+// PostgreSQL database all start, share one secret key and one bootstrap
+// admin, although each found them missing.
+func TestReplicasStartTogether(t *testing.T) {
+	raw := os.Getenv(apitest.PostgresEnv)
+	if raw == "" {
+		t.Skipf("set %s to run PostgreSQL tests", apitest.PostgresEnv)
+	}
+	for round := range 3 {
+		t.Run(fmt.Sprint("round ", round), func(t *testing.T) {
+			dsn := apitest.FreshPostgresSchema(t, raw)
+			cfg := config.Config{Database: config.DatabaseURL{Driver: config.DriverPostgres, DSN: dsn},
+				BootstrapPassword: "pw", BootstrapToken: "tok", BootstrapEmail: "admin@example.com", SkipBlueprints: true}
+			apps := make([]*app.App, 3)
+			errs := make([]error, len(apps))
+			var wg sync.WaitGroup
+			for i := range apps {
+				wg.Go(func() {
+					apps[i], errs[i] = app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("replica %d: %v", i, err)
+				}
+				defer apps[i].Close()
+			}
+			for i, a := range apps[1:] {
+				if a.Config.SecretKey != apps[0].Config.SecretKey {
+					t.Errorf("replica %d has another secret key", i+1)
+				}
+			}
+			if n := len(rows(t, apps[0], "authentik_core.user", store.Eq("username", "akadmin"))); n != 1 {
+				t.Errorf("%d akadmin users", n)
+			}
+		})
 	}
 }
