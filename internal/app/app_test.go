@@ -239,7 +239,7 @@ func TestStartupKeepsCounts(t *testing.T) {
 		t.Fatalf("count %d, %d flows", n, flows)
 	}
 	err = a.Store.Update(context.Background(), func(tx store.Tx) error {
-		return tx.Exec(context.Background(), `UPDATE akgo_row_counts SET n = n + 1000 WHERE rel = '`+m.Table+`'::regclass AND pid = 0`)
+		return tx.Exec(context.Background(), `UPDATE akgo_row_counts SET n = n + 1000 WHERE tbl = '`+m.Table+`' AND pid = 0`)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -91,7 +91,7 @@ func TestKeptCountsAreRead(t *testing.T) {
 	if n := wholeCount(t, s); n != 8 {
 		t.Fatalf("count %d, want 8", n)
 	}
-	exec(t, db, `UPDATE akgo_row_counts SET n = n + 1000 WHERE rel = 'parents'::regclass AND pid = 0`)
+	exec(t, db, `UPDATE akgo_row_counts SET n = n + 1000 WHERE tbl = 'parents' AND pid = 0`)
 	if n := wholeCount(t, s); n != 1008 {
 		t.Fatalf("count %d after adding 1000 to the kept count, want 1008: the count did not come from the kept counts", n)
 	}
@@ -103,9 +103,9 @@ func TestKeptCountsAreRead(t *testing.T) {
 func TestKeptCountsCompaction(t *testing.T) {
 	s, db, open := keptCountsStore(t, 2)
 	const ended = 2147483000 // no session has this pid
-	exec(t, db, `UPDATE akgo_row_counts SET n = n - 5 WHERE rel = 'parents'::regclass AND pid = 0`)
-	exec(t, db, `INSERT INTO akgo_row_counts (rel, pid, n) VALUES ('parents'::regclass, $1, 5)`, ended)
-	exec(t, db, `INSERT INTO akgo_row_counts (rel, pid, n) VALUES (4294967000, 0, 3)`) // a dropped table's
+	exec(t, db, `UPDATE akgo_row_counts SET n = n - 5 WHERE tbl = 'parents' AND pid = 0`)
+	exec(t, db, `INSERT INTO akgo_row_counts (tbl, pid, n) VALUES ('parents', $1, 5)`, ended)
+	exec(t, db, `INSERT INTO akgo_row_counts (tbl, pid, n) VALUES ('dropped', 0, 3)`) // a dropped table's
 	// A live session's count: this pool's connection, held open.
 	conn, err := db.Conn(t.Context())
 	if err != nil {
@@ -135,11 +135,11 @@ func TestKeptCountsCompaction(t *testing.T) {
 	}{
 		{"the ended session's row is folded", `SELECT count(*) FROM akgo_row_counts WHERE pid = $1`, []any{ended}, 0},
 		{"the live session's row stays", `SELECT count(*) FROM akgo_row_counts WHERE pid = $1`, []any{live}, 1},
-		{"the dropped table's row is gone", `SELECT count(*) FROM akgo_row_counts WHERE rel = 4294967000`, nil, 0},
+		{"the dropped table's row is gone", `SELECT count(*) FROM akgo_row_counts WHERE tbl = 'dropped'`, nil, 0},
 		// "default" (counted when the table got its triggers), less the 5
 		// moved to the ended session, plus its 5 folded back; the first
 		// store's session still holds its 2.
-		{"the folded row holds the ended session's count", `SELECT n FROM akgo_row_counts WHERE rel = 'parents'::regclass AND pid = 0`, nil, 1},
+		{"the folded row holds the ended session's count", `SELECT n FROM akgo_row_counts WHERE tbl = 'parents' AND pid = 0`, nil, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := queryInt(t, db, tc.query, tc.args...); got != tc.want {
@@ -157,7 +157,7 @@ func TestKeptCountsStartOnOlderDatabases(t *testing.T) {
 	for _, trg := range []string{"akgo_count_ins", "akgo_count_del", "akgo_count_truncate"} {
 		exec(t, db, `DROP TRIGGER `+trg+` ON parents`)
 	}
-	exec(t, db, `DELETE FROM akgo_row_counts WHERE rel = 'parents'::regclass`)
+	exec(t, db, `DELETE FROM akgo_row_counts WHERE tbl = 'parents'`)
 	exec(t, db, `INSERT INTO parents (name) VALUES ('uncounted-1'), ('uncounted-2'), ('uncounted-3')`)
 
 	s := open()
@@ -236,7 +236,7 @@ func TestKeptCountsOfTheGivenTables(t *testing.T) {
 		return queryInt(t, db, `SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'akgo_count_%' AND tgrelid = $1::regclass`, table)
 	}
 	kept := func(table string) int64 {
-		return queryInt(t, db, `SELECT count(*) FROM akgo_row_counts WHERE rel = $1::regclass`, table)
+		return queryInt(t, db, `SELECT count(*) FROM akgo_row_counts WHERE tbl = $1`, table)
 	}
 	if triggers("items") != 0 || triggers("parents") != 3 || triggers("child_cascade") != 3 {
 		t.Fatalf("triggers on items, parents, child_cascade: %d, %d, %d; want 0, 3, 3", triggers("items"), triggers("parents"), triggers("child_cascade"))
@@ -275,5 +275,35 @@ func TestKeptCountsTableMadeAnew(t *testing.T) {
 	s := open()
 	if n := wholeCount(t, s); n != 3 {
 		t.Fatalf("count %d, want 3", n)
+	}
+}
+
+// TestKeptCountsAfterARestore: pg_restore makes a table anew (a new oid),
+// loads its rows and the counts table's, and makes the triggers last; the
+// counts then still belong to the table, by name.
+func TestKeptCountsAfterARestore(t *testing.T) {
+	_, db, open := keptCountsStore(t, 2)
+	exec(t, db, `ALTER TABLE parents RENAME TO parents_dumped`)
+	exec(t, db, `CREATE TABLE parents (LIKE parents_dumped INCLUDING ALL)`)
+	exec(t, db, `INSERT INTO parents SELECT * FROM parents_dumped`)
+	// Made as KeepCounts makes them, after the rows: the copy counted nothing.
+	for _, trg := range []string{
+		`CREATE TRIGGER akgo_count_ins AFTER INSERT ON parents REFERENCING NEW TABLE AS akgo_new_rows FOR EACH STATEMENT EXECUTE FUNCTION akgo_count_rows()`,
+		`CREATE TRIGGER akgo_count_del AFTER DELETE ON parents REFERENCING OLD TABLE AS akgo_old_rows FOR EACH STATEMENT EXECUTE FUNCTION akgo_count_rows()`,
+		`CREATE TRIGGER akgo_count_truncate AFTER TRUNCATE ON parents FOR EACH STATEMENT EXECUTE FUNCTION akgo_count_rows()`,
+	} {
+		exec(t, db, trg)
+	}
+	exec(t, db, `DROP TABLE parents_dumped CASCADE`)
+	// What the dumped writes to the renamed table counted under its name.
+	exec(t, db, `DELETE FROM akgo_row_counts WHERE tbl = 'parents_dumped'`)
+
+	s := open()
+	if n := wholeCount(t, s); n != 3 {
+		t.Fatalf("count %d after the restore, want 3", n)
+	}
+	exec(t, db, `INSERT INTO parents (id, name) VALUES (1000, 'restored')`)
+	if n := wholeCount(t, s); n != 4 {
+		t.Fatalf("count %d after an insert, want 4", n)
 	}
 }
