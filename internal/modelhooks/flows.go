@@ -67,13 +67,7 @@ func (h *hooks) flows() {
 		if err != nil {
 			return nil, err
 		}
-		binds := map[any]map[any]bool{} // stage -> flows
-		for _, b := range res[0].Rows {
-			if binds[b[stageCol]] == nil {
-				binds[b[stageCol]] = map[any]bool{}
-			}
-			binds[b[stageCol]][b[targetCol]] = true
-		}
+		binds := linkSets(res[0].Rows, stageCol, targetCol) // stage -> flows
 		for i, r := range rows {
 			set := []any{}
 			for j, f := range res[1].Rows {

@@ -112,6 +112,34 @@ func firstBy(rows []store.Row, keyCol, valCol string) map[any]any {
 	return out
 }
 
+// linkSets maps each from value of link rows to the set of to values
+// linked to it (a many-to-many table's rows, or bindings).
+func linkSets(links []store.Row, from, to string) map[any]map[any]bool {
+	out := map[any]map[any]bool{}
+	for _, l := range links {
+		if out[l[from]] == nil {
+			out[l[from]] = map[any]bool{}
+		}
+		out[l[from]][l[to]] = true
+	}
+	return out
+}
+
+// appsByProvider orders applications so the first of a provider's is the
+// one authentik's one-to-one relation shows.
+func (h *hooks) appsByProvider() []store.Order {
+	apps := h.model("authentik_core.application")
+	return []store.Order{{Column: col(apps, "provider")}, {Column: apps.PKColumn}}
+}
+
+// appSlugRead reads the provider and slug of the applications of the
+// providers pks, in appsByProvider's order (firstBy picks each one's).
+func (h *hooks) appSlugRead(pks []any) store.Query {
+	apps := h.model("authentik_core.application")
+	return store.Query{Table: apps.Table, Columns: []string{col(apps, "provider"), col(apps, "slug")},
+		Where: store.InCond{Column: col(apps, "provider"), Values: pks}, OrderBy: h.appsByProvider()}
+}
+
 // pkColumn is a model's pk column, for page queries keyed by the row's pk.
 func pkColumn(m *registry.Model) string { return m.PKColumn }
 

@@ -17,8 +17,7 @@ func (h *hooks) outposts() {
 	apps := h.model("authentik_core.application")
 	flows := h.model("authentik_flows.flow")
 	appProvider, appSlugCol := col(apps, "provider"), col(apps, "slug")
-	h.pointedAt("application_slug", pkColumn, apps.Table, appProvider, appSlugCol,
-		[]store.Order{{Column: appProvider}, {Column: apps.PKColumn}}, "")
+	h.pointedAt("application_slug", pkColumn, apps.Table, appProvider, appSlugCol, h.appsByProvider(), "")
 	h.reads("application_slug")
 	// The LDAP outpost binds and the RADIUS outpost authenticates through
 	// the provider's authorization flow.
@@ -53,8 +52,7 @@ func (h *hooks) outposts() {
 		}
 		linked := store.InCond{Column: j.Self, Values: pks}
 		reads := []store.Read{
-			{Query: store.Query{Table: apps.Table, Columns: []string{appProvider, appSlugCol}, Where: store.InCond{Column: appProvider, Values: pks},
-				OrderBy: []store.Order{{Column: appProvider}, {Column: apps.PKColumn}}}},
+			{Query: h.appSlugRead(pks)},
 			{Query: store.Query{Table: j.Table, Columns: []string{j.Self, j.Other}, Where: linked}},
 			{Query: store.Query{Table: scopes.Table, Columns: []string{scopes.PKColumn, col(scopes, "scope_name")},
 				Where: store.InQueryCond{Column: scopes.PKColumn, Query: store.Query{Table: j.Table, Columns: []string{j.Other}, Where: linked}}}},
@@ -74,16 +72,16 @@ func (h *hooks) outposts() {
 		}
 		pp.slug = firstBy(res[0].Rows, appProvider, appSlugCol)
 		names := firstBy(res[2].Rows, scopes.PKColumn, col(scopes, "scope_name"))
-		sets := map[any]map[string]bool{}
-		for _, l := range res[1].Rows {
-			if n, ok := names[l[j.Other]]; ok {
-				if sets[l[j.Self]] == nil {
-					sets[l[j.Self]] = map[string]bool{}
+		for pk, linked := range linkSets(res[1].Rows, j.Self, j.Other) {
+			set := map[string]bool{} // a name mapped twice shows once
+			for m := range linked {
+				if n, ok := names[m]; ok {
+					set[str(n)] = true
 				}
-				sets[l[j.Self]][str(n)] = true
 			}
-		}
-		for pk, set := range sets {
+			if len(set) == 0 {
+				continue
+			}
 			out := []any{}
 			for _, n := range slices.Sorted(maps.Keys(set)) {
 				out = append(out, n)

@@ -18,7 +18,7 @@ func (h *hooks) providers() {
 
 	// assigned_application_*: the application whose provider is the row
 	// (authentik's one-to-one); null without one.
-	appOrder := []store.Order{{Column: appProvider}, {Column: apps.PKColumn}}
+	appOrder := h.appsByProvider()
 	for _, name := range []string{"slug", "name"} {
 		key := "*.assigned_application_" + name
 		h.pointedAt(key, pkColumn, apps.Table, appProvider, col(apps, name), appOrder, nil)
@@ -105,13 +105,7 @@ func (h *hooks) providers() {
 		if err != nil {
 			return nil, err
 		}
-		serves := map[any]map[any]bool{} // outpost -> providers
-		for _, r := range res[0].Rows {
-			if serves[r[j.Self]] == nil {
-				serves[r[j.Self]] = map[any]bool{}
-			}
-			serves[r[j.Self]][r[j.Other]] = true
-		}
+		serves := linkSets(res[0].Rows, j.Self, j.Other) // outpost -> providers
 		for i, r := range rows {
 			names := []any{}
 			for _, o := range res[1].Rows {
@@ -138,8 +132,7 @@ func (h *hooks) providers() {
 			if len(pks) == 0 {
 				return map[any]any{}, nil
 			}
-			found, err := tx.Select(ctx, store.Query{Table: apps.Table, Columns: []string{appProvider, slugCol},
-				Where: store.InCond{Column: appProvider, Values: pks}, OrderBy: appOrder})
+			found, err := tx.Select(ctx, h.appSlugRead(pks))
 			if err != nil {
 				return nil, err
 			}
@@ -192,14 +185,7 @@ func (h *hooks) launchURLs(ctx context.Context, tx store.Tx, pks []any) (map[any
 	if err != nil {
 		return nil, err
 	}
-	byPK := func(rows []store.Row, pk, c string) map[any]any {
-		out := make(map[any]any, len(rows))
-		for _, r := range rows {
-			out[r[pk]] = r[c]
-		}
-		return out
-	}
-	oauthURIs, proxyHosts := byPK(res[1].Rows, oauth.PKColumn, uris), byPK(res[2].Rows, proxy.PKColumn, host)
+	oauthURIs, proxyHosts := firstBy(res[1].Rows, oauth.PKColumn, uris), firstBy(res[2].Rows, proxy.PKColumn, host)
 	out := map[any]any{}
 	for _, r := range res[0].Rows {
 		pk := r[providers.PKColumn]
