@@ -353,7 +353,7 @@ func (a *App) startBackground(restoreGC func()) {
 			}
 			return
 		}
-		a.Log.Debug("row counts kept", "tables", len(tables), "took", time.Since(start).Round(time.Millisecond))
+		a.Log.Debug("row counts", "database", a.Store.Dialect(), "kept_for_tables", len(tables), "took", time.Since(start).Round(time.Millisecond))
 	}()
 	go func() {
 		defer a.background.Done()

@@ -56,7 +56,8 @@ const countCompactionInterval = 10 * time.Minute
 // its writers until it commits, so the count it starts from is exact, and
 // holding one table at a time, it cannot deadlock with a writer of
 // several. Transactions that began before the tables are published still
-// count rows.
+// count rows. Given no tables it drops every trigger, then the counts
+// table and the function.
 //
 // Start-up calls it once the server is ready rather than in Migrate: on a
 // new database the triggers would slow every insert of the default
@@ -73,19 +74,16 @@ func (s *DB) KeepCounts(ctx context.Context, tables []string) error {
 			want[name] = true
 		}
 	}
-	if len(want) == 0 {
-		return s.stopCounting(ctx, rc)
-	}
+	// Asked before the counts table is made: one made anew (dropped by
+	// hand) holds no count for tables that still have their triggers,
+	// which then get theirs again.
 	var have []string
 	err := s.run(ctx, false, func(t *tx) error {
 		if err := t.lockMigrations(ctx); err != nil {
 			return err
 		}
-		// Asked first: a counts table made anew (dropped by hand) holds
-		// no count for tables that still have their triggers, which then
-		// get theirs again.
 		var err error
-		if have, err = t.strings(ctx, rc.CountedTablesQuery()); err != nil {
+		if have, err = t.strings(ctx, rc.CountedTablesQuery()); err != nil || len(want) == 0 {
 			return err
 		}
 		return t.execAll(ctx, rc.CounterSetup())
@@ -94,16 +92,28 @@ func (s *DB) KeepCounts(ctx context.Context, tables []string) error {
 		return fmt.Errorf("store: keeping row counts: %w", err)
 	}
 	counted := map[string]bool{}
+	var drop []string
 	for _, name := range have {
-		if !want[name] {
-			// Published without it first, so no count reads it meanwhile.
-			s.publishCounted(sch, nil, nil)
-			if err := s.execLocked(ctx, rc.UncountTable(name)); err != nil {
-				return fmt.Errorf("store: no longer keeping the row count of %s: %w", name, err)
-			}
-			continue
+		if want[name] {
+			counted[name] = true
+		} else {
+			drop = append(drop, name)
 		}
-		counted[name] = true
+	}
+	if len(drop) > 0 || len(want) == 0 {
+		// No count reads a kept count while its triggers go.
+		s.publishCounted(sch, nil, nil)
+	}
+	for _, name := range drop {
+		if err := s.execLocked(ctx, rc.UncountTable(name)); err != nil {
+			return fmt.Errorf("store: no longer keeping the row count of %s: %w", name, err)
+		}
+	}
+	if len(want) == 0 {
+		if err := s.execLocked(ctx, rc.StopCounting()); err != nil {
+			return fmt.Errorf("store: dropping kept row counts: %w", err)
+		}
+		return nil
 	}
 	for _, name := range creationOrder(sch.tables) {
 		if !want[name] || counted[name] {
@@ -114,36 +124,16 @@ func (s *DB) KeepCounts(ctx context.Context, tables []string) error {
 		}
 		counted[name] = true
 	}
-	if err := s.run(ctx, false, func(t *tx) error { return t.execAll(ctx, rc.CompactCounts()) }); err != nil {
+	if err := s.compact(ctx, rc); err != nil {
 		return fmt.Errorf("store: folding row counts: %w", err)
 	}
 	s.publishCounted(sch, counted, rc)
 	return nil
 }
 
-// stopCounting drops the triggers, one table at a time like KeepCounts
-// makes them, then the counts table. Count reads no kept count from then
-// on.
-func (s *DB) stopCounting(ctx context.Context, rc RowCounter) error {
-	s.publishCounted(s.schema.Load(), nil, nil)
-	var have []string
-	err := s.run(ctx, true, func(t *tx) error {
-		var err error
-		have, err = t.strings(ctx, rc.CountedTablesQuery())
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("store: finding kept row counts: %w", err)
-	}
-	for _, name := range have {
-		if err := s.execLocked(ctx, rc.UncountTable(name)); err != nil {
-			return fmt.Errorf("store: no longer keeping the row count of %s: %w", name, err)
-		}
-	}
-	if err := s.execLocked(ctx, rc.StopCounting()); err != nil {
-		return fmt.Errorf("store: dropping kept row counts: %w", err)
-	}
-	return nil
+// compact folds the counts of ended sessions.
+func (s *DB) compact(ctx context.Context, rc RowCounter) error {
+	return s.run(ctx, false, func(t *tx) error { return t.execAll(ctx, rc.CompactCounts()) })
 }
 
 // execLocked runs stmts in a write transaction of their own, under the
@@ -187,7 +177,7 @@ func (s *DB) compactCounts(rc RowCounter) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		// A failure (the database restarting) is left to the next tick:
 		// uncompacted counts are still exact, only slower to sum.
-		_ = s.run(ctx, false, func(t *tx) error { return t.execAll(ctx, rc.CompactCounts()) })
+		_ = s.compact(ctx, rc)
 		cancel()
 	}
 }

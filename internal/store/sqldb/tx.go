@@ -468,7 +468,9 @@ func (b *builder) count(q store.Query) error {
 		// would be checked on every row.
 		b.w("SELECT ")
 		b.wholeCount(tbl.Name)
-		b.w(" - (SELECT COUNT(*) FROM " + Quote(tbl.Name) + " WHERE ")
+		b.w(" - (SELECT COUNT(*) FROM ")
+		b.ident(tbl.Name)
+		b.w(" WHERE ")
 		if err := b.cmp(tbl, c); err != nil {
 			return err
 		}
