@@ -230,35 +230,37 @@ func (h *hooks) writes() {
 		}
 		return nil
 	})
-	generated := map[string]map[string]int{
-		"authentik_providers_oauth2.oauth2provider": {"client_id": 40, "client_secret": 128},
-		// Proxy providers are OAuth2 providers underneath; their cookie
-		// secret is not part of the API's requests at all.
-		"authentik_providers_proxy.proxyprovider":   {"client_id": 40, "client_secret": 128, "cookie_secret": 32},
-		"authentik_providers_radius.radiusprovider": {"shared_secret": 128},
-		"authentik_sources_plex.plexsource":         {"client_id": 40},
+	// generated: values akserver makes for a field left empty on create
+	// (a client may set client_secret empty later: a public client). A
+	// field no request writes (unwritten) is also made on an update of a
+	// row stored without it: a proxy provider made before akserver
+	// generated cookie secrets, which the proxy outpost cannot do without.
+	type generatedValue struct {
+		n         int
+		alphabet  string
+		unwritten bool
 	}
 	// authentik's get_cookie_secret draws from upper-case letters and digits.
-	alphabets := map[string]string{"cookie_secret": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"}
+	cookieSecret := generatedValue{n: 32, alphabet: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", unwritten: true}
+	generated := map[string]map[string]generatedValue{
+		"authentik_providers_oauth2.oauth2provider": {"client_id": {n: 40}, "client_secret": {n: 128}},
+		// Proxy providers are OAuth2 providers underneath.
+		"authentik_providers_proxy.proxyprovider":   {"client_id": {n: 40}, "client_secret": {n: 128}, "cookie_secret": cookieSecret},
+		"authentik_providers_radius.radiusprovider": {"shared_secret": {n: 128}},
+		"authentik_sources_plex.plexsource":         {"client_id": {n: 40}},
+	}
 	for model, fields := range generated {
-		fields := fields
 		h.beforeWrite(model, func(ctx context.Context, tx store.Tx, m *registry.Model, old, row store.Row, body engine.Object) error {
-			for f, n := range fields {
+			for f, g := range fields {
 				c, ok := hasCol(m, f)
-				if !ok || !isEmpty(row[c]) {
+				if !ok || !isEmpty(row[c]) || old != nil && (!g.unwritten || !isEmpty(old[c])) {
 					continue
 				}
-				// On create; and on an update of a row stored without a
-				// cookie secret (made before akserver generated one),
-				// which the proxy outpost cannot do without.
-				if old != nil && (f != "cookie_secret" || !isEmpty(old[c])) {
-					continue
+				alphabet := g.alphabet
+				if alphabet == "" {
+					alphabet = engine.Alphanumeric
 				}
-				alphabet := engine.Alphanumeric
-				if a, ok := alphabets[f]; ok {
-					alphabet = a
-				}
-				row[c] = engine.RandomString(n, alphabet)
+				row[c] = engine.RandomString(g.n, alphabet)
 			}
 			return nil
 		})

@@ -82,6 +82,28 @@ func TestOutpostProviderViews(t *testing.T) {
 					seen[secret] = true
 				}
 			})
+			t.Run("a provider stored without a cookie secret gets one on its next write", func(t *testing.T) {
+				pm, _ := h.App.Registry.Model("authentik_providers_proxy.proxyprovider")
+				secretCol := pm.MustColumn("cookie_secret")
+				if err := h.App.Store.Update(t.Context(), func(tx store.Tx) error {
+					_, err := tx.UpdateWhere(t.Context(), pm.Table, store.Eq(pm.PKColumn, int64(bare.(float64))), store.Row{secretCol: ""})
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				h.Do(http.MethodPatch, fmt.Sprintf("/providers/proxy/%v/", bare), map[string]any{"name": "bare"}).Expect(t, http.StatusOK)
+				secret, _ := h.Do(http.MethodGet, fmt.Sprintf("/outposts/proxy/%v/", bare), nil).Expect(t, http.StatusOK).Object()["cookie_secret"].(string)
+				if !regexp.MustCompile(`^[A-Z0-9]{32}$`).MatchString(secret) {
+					t.Errorf("cookie_secret %q after the update: want 32 upper-case letters and digits", secret)
+				}
+				// A secret a client writes is not made again: set empty, an
+				// OAuth2 client secret stays empty (a public client).
+				oauth := post("/providers/oauth2/", map[string]any{"name": "public", "authorization_flow": flow})["pk"]
+				got := h.Do(http.MethodPatch, fmt.Sprintf("/providers/oauth2/%v/", oauth), map[string]any{"client_secret": ""}).Expect(t, http.StatusOK).Object()["client_secret"]
+				if got != "" {
+					t.Errorf("client_secret %q after setting it empty, want it kept empty", got)
+				}
+			})
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
 					pk := fmt.Sprint(tc.pk)

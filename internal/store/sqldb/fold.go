@@ -170,19 +170,21 @@ func sameCond(a, b store.Cond) bool {
 func sameValue(a, b any) bool {
 	switch x := a.(type) {
 	case string:
-		y, ok := b.(string)
-		return ok && x == y
+		return equalTo(x, b)
 	case int64:
-		y, ok := b.(int64)
-		return ok && x == y
+		return equalTo(x, b)
 	case int:
-		y, ok := b.(int)
-		return ok && x == y
+		return equalTo(x, b)
 	case bool:
-		y, ok := b.(bool)
-		return ok && x == y
+		return equalTo(x, b)
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// equalTo reports whether b is a T equal to x.
+func equalTo[T comparable](x T, b any) bool {
+	y, ok := b.(T)
+	return ok && x == y
 }
 
 // nested writes, after the lookup's columns, one array column per fold:
